@@ -1,0 +1,54 @@
+# rltrain — build, test and benchmark targets. `make test` is the README's test command.
+GO      ?= go
+PKGS    := ./...
+FUZZTIME ?= 10s
+
+.PHONY: all build deps test test-purego vet generate check-generate bench bench-compare fuzz clean
+
+all: build
+
+# build: the static rltrain binary in ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/rltrain ./cmd/rltrain
+
+# deps: install the real peers the tests compare against (PyTorch, OpenBLAS, npm tokenizers)
+deps:
+	bash scripts/install-deps.sh
+
+# test: every test, with the peers installed and required (long runs gated by -short)
+test: deps
+	RLTRAIN_REQUIRE_PEERS=1 $(GO) test -short -timeout 30m $(PKGS)
+
+# test-purego: the same tests on the pure-Go fallbacks only
+test-purego:
+	$(GO) test -short -tags purego -timeout 30m ./asm/... ./tensor/...
+
+# vet: go vet here and cross-arch, so the fallbacks cannot rot
+vet:
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags purego $(PKGS)
+	GOARCH=arm64 $(GO) vet $(PKGS)
+	GOARCH=386 $(GO) build $(PKGS)
+
+# generate: regenerate the assembly from the avo programs in asm/_gen
+generate:
+	cd asm/_gen && $(GO) generate ./...
+
+# check-generate: fail if the committed assembly is stale
+check-generate: generate
+	git diff --exit-code -- asm/
+
+# bench: kernel, model and RL benchmarks (long)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
+
+# bench-compare: ours against OpenBLAS and PyTorch on the same shapes, in one run
+bench-compare: deps
+	bash scripts/bench-compare.sh
+
+# fuzz: each fuzz target for FUZZTIME
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin

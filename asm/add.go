@@ -1,0 +1,35 @@
+package asm
+
+// Add computes dst[i] = x[i] + y[i] for i < len(x). dst may alias x or y.
+func Add(dst, x, y []float32) {
+	if len(y) < len(x) {
+		panic(errShortY)
+	}
+	if len(dst) < len(x) {
+		panic(errShortDst)
+	}
+	addGeneric(dst[:len(x)], x, y[:len(x)])
+}
+
+func addGeneric(dst, x, y []float32) {
+	for i := range x {
+		dst[i] = x[i] + y[i]
+	}
+}
+
+// Mul computes dst[i] = x[i] · y[i] for i < len(x). dst may alias x or y.
+func Mul(dst, x, y []float32) {
+	if len(y) < len(x) {
+		panic(errShortY)
+	}
+	if len(dst) < len(x) {
+		panic(errShortDst)
+	}
+	mulGeneric(dst[:len(x)], x, y[:len(x)])
+}
+
+func mulGeneric(dst, x, y []float32) {
+	for i := range x {
+		dst[i] = x[i] * y[i]
+	}
+}
