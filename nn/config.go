@@ -1,0 +1,88 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config describes a decoder-only Llama/Qwen2-family transformer. Field
+// comments give the Hugging Face config.json key each maps to.
+type Config struct {
+	// VocabSize V is the number of token ids (vocab_size).
+	VocabSize int `json:"vocab_size"`
+	// Dim C is the residual width (hidden_size).
+	Dim int `json:"hidden_size"`
+	// NLayers is the number of transformer blocks (num_hidden_layers).
+	NLayers int `json:"num_hidden_layers"`
+	// NHeads NH is the number of query heads (num_attention_heads); the head
+	// size HS is Dim/NHeads.
+	NHeads int `json:"num_attention_heads"`
+	// NKVHeads is the number of key/value heads (num_key_value_heads); NHeads
+	// must be a multiple of it. NKVHeads < NHeads is grouped-query attention.
+	NKVHeads int `json:"num_key_value_heads"`
+	// FFNDim F is the SwiGLU inner width (intermediate_size).
+	FFNDim int `json:"intermediate_size"`
+	// MaxSeqLen bounds positions (max_position_embeddings).
+	MaxSeqLen int `json:"max_position_embeddings"`
+	// RopeTheta is the RoPE base frequency (rope_theta).
+	RopeTheta float64 `json:"rope_theta"`
+	// NormEps is the RMSNorm epsilon (rms_norm_eps).
+	NormEps float64 `json:"rms_norm_eps"`
+	// TieEmbeddings shares the LM head with the token embedding
+	// (tie_word_embeddings).
+	TieEmbeddings bool `json:"tie_word_embeddings"`
+	// QKVBias adds biases to the q/k/v projections, as Qwen2 does.
+	QKVBias bool `json:"attention_bias"`
+	// ValueHead adds a scalar value head (C→1, with bias) on the final hidden
+	// state, for PPO. It is not part of the HF architecture; it is saved as
+	// value_head.weight / value_head.bias.
+	ValueHead bool `json:"value_head,omitempty"`
+}
+
+// ConfigS is the small benchmark configuration ("S" in the issues).
+func ConfigS() Config {
+	return Config{VocabSize: 512, Dim: 256, NLayers: 4, NHeads: 4, NKVHeads: 4, FFNDim: 688,
+		MaxSeqLen: 256, RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true}
+}
+
+// ConfigM is the medium benchmark configuration ("M" in the issues).
+func ConfigM() Config {
+	return Config{VocabSize: 2048, Dim: 512, NLayers: 8, NHeads: 8, NKVHeads: 8, FFNDim: 1376,
+		MaxSeqLen: 512, RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true}
+}
+
+// HeadSize is HS = Dim / NHeads.
+func (c Config) HeadSize() int { return c.Dim / c.NHeads }
+
+// Validate checks the configuration and says how to fix it.
+func (c Config) Validate() error {
+	var errs []error
+	pos := func(name string, v int) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("%s = %d: must be > 0", name, v))
+		}
+	}
+	pos("vocab_size", c.VocabSize)
+	pos("hidden_size", c.Dim)
+	pos("num_hidden_layers", c.NLayers)
+	pos("num_attention_heads", c.NHeads)
+	pos("num_key_value_heads", c.NKVHeads)
+	pos("intermediate_size", c.FFNDim)
+	pos("max_position_embeddings", c.MaxSeqLen)
+	if c.NHeads > 0 && c.Dim%c.NHeads != 0 {
+		errs = append(errs, fmt.Errorf("hidden_size %d is not divisible by num_attention_heads %d: choose a head count that divides it", c.Dim, c.NHeads))
+	}
+	if c.NHeads > 0 && c.Dim%c.NHeads == 0 && c.HeadSize()%2 != 0 {
+		errs = append(errs, fmt.Errorf("head size %d is odd: RoPE rotates pairs, so hidden_size/num_attention_heads must be even", c.HeadSize()))
+	}
+	if c.NKVHeads > 0 && c.NHeads%c.NKVHeads != 0 {
+		errs = append(errs, fmt.Errorf("num_attention_heads %d is not a multiple of num_key_value_heads %d", c.NHeads, c.NKVHeads))
+	}
+	if c.RopeTheta <= 0 {
+		errs = append(errs, fmt.Errorf("rope_theta = %g: must be > 0 (10000 is the Llama default)", c.RopeTheta))
+	}
+	if c.NormEps <= 0 {
+		errs = append(errs, fmt.Errorf("rms_norm_eps = %g: must be > 0 (1e-5 or 1e-6 are usual)", c.NormEps))
+	}
+	return errors.Join(errs...)
+}
