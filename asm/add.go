@@ -1,6 +1,7 @@
 package asm
 
-// Add computes dst[i] = x[i] + y[i] for i < len(x). dst may alias x or y.
+// Add computes dst[i] = x[i] + y[i] for i < len(x). dst may alias x or y
+// (the same slice, not a shifted one).
 func Add(dst, x, y []float32) {
 	if len(y) < len(x) {
 		panic(errShortY)
@@ -8,7 +9,7 @@ func Add(dst, x, y []float32) {
 	if len(dst) < len(x) {
 		panic(errShortDst)
 	}
-	addGeneric(dst[:len(x)], x, y[:len(x)])
+	add(dst[:len(x)], x, y[:len(x)])
 }
 
 func addGeneric(dst, x, y []float32) {
@@ -17,7 +18,8 @@ func addGeneric(dst, x, y []float32) {
 	}
 }
 
-// Mul computes dst[i] = x[i] · y[i] for i < len(x). dst may alias x or y.
+// Mul computes dst[i] = x[i] · y[i] for i < len(x). dst may alias x or y
+// (the same slice, not a shifted one).
 func Mul(dst, x, y []float32) {
 	if len(y) < len(x) {
 		panic(errShortY)
@@ -25,7 +27,7 @@ func Mul(dst, x, y []float32) {
 	if len(dst) < len(x) {
 		panic(errShortDst)
 	}
-	mulGeneric(dst[:len(x)], x, y[:len(x)])
+	mul(dst[:len(x)], x, y[:len(x)])
 }
 
 func mulGeneric(dst, x, y []float32) {

@@ -1,11 +1,12 @@
 package asm
 
 // Axpy computes y[i] += alpha·x[i] for i < len(x). len(y) must be ≥ len(x).
+// The SIMD paths use a fused multiply-add (one rounding instead of two).
 func Axpy(alpha float32, x, y []float32) {
 	if len(y) < len(x) {
 		panic(errShortY)
 	}
-	axpyGeneric(alpha, x, y[:len(x)])
+	axpy(alpha, x, y[:len(x)])
 }
 
 func axpyGeneric(alpha float32, x, y []float32) {
@@ -16,7 +17,7 @@ func axpyGeneric(alpha float32, x, y []float32) {
 
 // Scale computes x[i] *= alpha.
 func Scale(alpha float32, x []float32) {
-	scaleGeneric(alpha, x)
+	scale(alpha, x)
 }
 
 func scaleGeneric(alpha float32, x []float32) {

@@ -7,7 +7,8 @@
 //
 // The instruction-set path is chosen once at init from the CPU's features
 // (klauspost/cpuid). Tests switch paths off with Disable, which returns a
-// restore function. For bug reports, the environment variable RLTRAIN_KERNELS
+// restore function, and run a body once per available path (avx512, avx2,
+// generic) with ForEachPath. For bug reports, the environment variable RLTRAIN_KERNELS
 // forces a path at start-up:
 //
 //	RLTRAIN_KERNELS=generic   pure Go everywhere (same as RLTRAIN_PUREGO=1)
@@ -30,9 +31,11 @@ const (
 )
 
 var (
-	// hasAVX2 / hasAVX512 are what the CPU (and the build) can do.
+	// hasAVX2 / hasAVX512 are what the CPU (and the build) can do. The
+	// AVX-512 row kernels build their tail masks with BZHI (BMI2), which
+	// every AVX-512 CPU has.
 	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) && asmBuilt
-	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL) && hasAVX2
+	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.BMI2) && hasAVX2
 
 	// useAVX2 / useAVX512 are what the kernels dispatch on.
 	useAVX2   = hasAVX2

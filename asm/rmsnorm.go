@@ -4,7 +4,10 @@ import "math"
 
 // RMSNorm normalises one row: dst[i] = x[i]·rstd·w[i] with
 // rstd = 1/sqrt(mean(x²) + eps), and returns rstd for the backward pass.
-// dst may alias x.
+// dst may alias x (the same slice). An empty row returns 0.
+//
+// Σx² is accumulated in float32 (by Dot on the SIMD paths); rstd itself is
+// computed in float64 and rounded once.
 func RMSNorm(dst, x, w []float32, eps float32) (rstd float32) {
 	if len(dst) < len(x) {
 		panic(errShortDst)
@@ -12,7 +15,12 @@ func RMSNorm(dst, x, w []float32, eps float32) (rstd float32) {
 	if len(w) < len(x) {
 		panic(errShortW)
 	}
-	return rmsNormGeneric(dst[:len(x)], x, w[:len(x)], eps)
+	return rmsNorm(dst[:len(x)], x, w[:len(x)], eps)
+}
+
+// rmsRstd is 1/sqrt(ss/n + eps) for a row of n elements whose squares sum to ss.
+func rmsRstd(ss float32, n int, eps float32) float32 {
+	return float32(1 / math.Sqrt(float64(ss/float32(n)+eps)))
 }
 
 func rmsNormGeneric(dst, x, w []float32, eps float32) float32 {
@@ -23,7 +31,7 @@ func rmsNormGeneric(dst, x, w []float32, eps float32) float32 {
 	for _, v := range x {
 		ss += v * v
 	}
-	rstd := float32(1 / math.Sqrt(float64(ss/float32(len(x))+eps)))
+	rstd := rmsRstd(ss, len(x), eps)
 	for i, v := range x {
 		dst[i] = v * rstd * w[i]
 	}
@@ -36,13 +44,19 @@ func rmsNormGeneric(dst, x, w []float32, eps float32) float32 {
 //	dw[i] += dout[i]·x[i]·rstd
 //	dx[i] += rstd·(w[i]·dout[i] − x[i]·rstd²·(Σ_j dout[j]·w[j]·x[j])/n)
 //
-// All slices have the row length n = len(x).
+// All slices have the row length n = len(x). The SIMD paths compute the sum
+// with one pass (partial sums in vectors), then update dw and dx in a second.
 func RMSNormBackward(dx, dw, dout, x, w []float32, rstd float32) {
 	n := len(x)
 	if len(dx) != n || len(dw) != n || len(dout) != n || len(w) != n {
 		panic(errLengths)
 	}
-	rmsNormBackwardGeneric(dx, dw, dout, x, w, rstd)
+	rmsNormBackward(dx, dw, dout, x, w, rstd)
+}
+
+// rmsBackwardCoef is c = rstd³·Σ(dout·w·x)/n, the coefficient of x[i] in dx[i].
+func rmsBackwardCoef(rstd, dot float32, n int) float32 {
+	return rstd * rstd * rstd * dot / float32(n)
 }
 
 func rmsNormBackwardGeneric(dx, dw, dout, x, w []float32, rstd float32) {
@@ -54,7 +68,7 @@ func rmsNormBackwardGeneric(dx, dw, dout, x, w []float32, rstd float32) {
 	for i, v := range x {
 		dot += dout[i] * w[i] * v
 	}
-	c := rstd * rstd * rstd * dot / float32(n)
+	c := rmsBackwardCoef(rstd, dot, n)
 	for i, v := range x {
 		dw[i] += dout[i] * v * rstd
 		dx[i] += rstd*w[i]*dout[i] - c*v

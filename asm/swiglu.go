@@ -3,7 +3,11 @@ package asm
 import "math"
 
 // SwiGLU computes dst[i] = silu(gate[i])·up[i] with silu(g) = g·σ(g), the
-// Llama MLP's gated activation. dst may alias gate or up.
+// Llama MLP's gated activation. dst may alias gate or up (the same slice).
+//
+// The SIMD paths compute silu(g) = g / (1 + e^−g) with the exp of Exp and
+// an IEEE division; for g < −88.7 they return ±0 where the exact value is a
+// subnormal (|silu(g)| < 1e-36).
 func SwiGLU(dst, gate, up []float32) {
 	if len(up) < len(gate) {
 		panic(errShortY)
@@ -11,7 +15,7 @@ func SwiGLU(dst, gate, up []float32) {
 	if len(dst) < len(gate) {
 		panic(errShortDst)
 	}
-	swigluGeneric(dst[:len(gate)], gate, up[:len(gate)])
+	swiglu(dst[:len(gate)], gate, up[:len(gate)])
 }
 
 func sigmoid(g float32) float32 { return float32(1 / (1 + math.Exp(-float64(g)))) }
@@ -27,12 +31,14 @@ func swigluGeneric(dst, gate, up []float32) {
 //	in the forward pass this was: out = g·σ(g)·u
 //	dup[i]   += dout[i]·g·σ(g)
 //	dgate[i] += dout[i]·u·σ(g)·(1 + g·(1−σ(g)))
+//
+// All slices have length len(gate).
 func SwiGLUBackward(dgate, dup, dout, gate, up []float32) {
 	n := len(gate)
 	if len(dgate) != n || len(dup) != n || len(dout) != n || len(up) != n {
 		panic(errLengths)
 	}
-	swigluBackwardGeneric(dgate, dup, dout, gate, up)
+	swigluBackward(dgate, dup, dout, gate, up)
 }
 
 func swigluBackwardGeneric(dgate, dup, dout, gate, up []float32) {

@@ -5,12 +5,23 @@ import (
 	"sync"
 )
 
-// threads is the number of workers Parallel splits work over. It defaults to
+// The worker pool: GOMAXPROCS-1 persistent goroutines plus the calling
+// goroutine. Parallel hands each worker one chunk over its own channel and
+// waits on its own done channel, so a call allocates nothing and costs two
+// channel operations per helper instead of a goroutine start.
+//
+// One Parallel call owns the pool at a time (busy). A call that finds the
+// pool busy — a Parallel nested inside another's chunk, or two goroutines
+// calling at once — runs its chunks one after another on its own goroutine.
+// The chunk boundaries are the same either way, so results that depend only
+// on each chunk's range do not change.
+
+// threads is the number of chunks Parallel splits work into. It defaults to
 // GOMAXPROCS and is changed with SetThreads.
 var threads = runtime.GOMAXPROCS(0)
 
 // SetThreads sets how many workers Parallel uses (n < 1 means GOMAXPROCS) and
-// returns the previous value.
+// returns the previous value. It is not safe to call while Parallel runs.
 func SetThreads(n int) int {
 	prev := threads
 	if n < 1 {
@@ -23,30 +34,67 @@ func SetThreads(n int) int {
 // Threads returns the number of workers Parallel uses.
 func Threads() int { return threads }
 
-// Parallel splits [0, n) into at most Threads() contiguous chunks and runs
-// fn(lo, hi) on each, concurrently, returning when all are done. Chunks are
-// fixed by n and the thread count alone, so results that depend only on each
-// chunk's range are deterministic.
-func Parallel(n int, fn func(lo, hi int)) {
-	t := threads
-	if t > n {
-		t = n
+// poolTask is one chunk handed to a helper goroutine.
+type poolTask struct {
+	fn     func(lo, hi int)
+	lo, hi int
+}
+
+type poolHelper struct {
+	work chan poolTask
+	done chan struct{}
+}
+
+var pool struct {
+	busy    sync.Mutex
+	grow    sync.Mutex
+	helpers []*poolHelper
+}
+
+// helpersFor returns at least n helpers, starting goroutines on first need.
+func helpersFor(n int) []*poolHelper {
+	pool.grow.Lock()
+	defer pool.grow.Unlock()
+	for len(pool.helpers) < n {
+		h := &poolHelper{work: make(chan poolTask), done: make(chan struct{})}
+		go h.loop()
+		pool.helpers = append(pool.helpers, h)
 	}
+	return pool.helpers[:n]
+}
+
+func (h *poolHelper) loop() {
+	for t := range h.work {
+		t.fn(t.lo, t.hi)
+		h.done <- struct{}{}
+	}
+}
+
+// Parallel splits [0, n) into at most Threads() contiguous chunks and runs
+// fn(lo, hi) on each, concurrently, returning when all are done. Chunk w is
+// [w·n/t, (w+1)·n/t): fixed by n and the thread count alone, so results that
+// depend only on each chunk's range are deterministic.
+func Parallel(n int, fn func(lo, hi int)) {
+	t := min(threads, n)
 	if t <= 1 {
 		if n > 0 {
 			fn(0, n)
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(t - 1)
+	if !pool.busy.TryLock() {
+		for w := 0; w < t; w++ {
+			fn(w*n/t, (w+1)*n/t)
+		}
+		return
+	}
+	defer pool.busy.Unlock()
+	hs := helpersFor(t - 1)
 	for w := 1; w < t; w++ {
-		lo, hi := w*n/t, (w+1)*n/t
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+		hs[w-1].work <- poolTask{fn: fn, lo: w * n / t, hi: (w + 1) * n / t}
 	}
 	fn(0, n/t)
-	wg.Wait()
+	for _, h := range hs {
+		<-h.done
+	}
 }

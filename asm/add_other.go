@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package asm
+
+func add(dst, x, y []float32) { addGeneric(dst, x, y) }
+
+func mul(dst, x, y []float32) { mulGeneric(dst, x, y) }

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package asm
+
+func exp(dst, x []float32) { expGeneric(dst, x) }

@@ -1,0 +1,39 @@
+package nn
+
+import "fmt"
+
+// SaveModel writes m to dir (created if missing) as dir/model.safetensors
+// and dir/config.json in the Hugging Face layout, each file atomically. It
+// refuses non-finite parameters with an error naming the tensor.
+func SaveModel(dir string, m *Model) error { return SaveModelWith(dir, m, SaveOptions{}) }
+
+// SaveModelWith is SaveModel with token ids for config.json and extra
+// safetensors metadata.
+func SaveModelWith(dir string, m *Model, opt SaveOptions) error {
+	return saveParams(dir, m.Cfg, m.P, opt)
+}
+
+// LoadModel reads a Llama/Qwen2-family checkpoint directory (config.json
+// plus model.safetensors or a sharded model.safetensors.index.json; F32,
+// BF16, F16 or F64 weights) into a new model with zeroed gradients.
+func LoadModel(dir string) (*Model, error) {
+	m, _, err := LoadModelHF(dir)
+	return m, err
+}
+
+// LoadModelHF is LoadModel that also returns what config.json says beyond
+// the Config (architecture, bos/eos token ids).
+func LoadModelHF(dir string) (*Model, HFConfig, error) {
+	hc, err := ReadHFConfig(dir)
+	if err != nil {
+		return nil, HFConfig{}, err
+	}
+	m, err := NewModel(hc.Config)
+	if err != nil {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint %s: %w", dir, err)
+	}
+	if err := loadParams(dir, hc.Config, m.P); err != nil {
+		return nil, HFConfig{}, err
+	}
+	return m, hc, nil
+}

@@ -1,0 +1,54 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmark shape of the generation goals: B prompts of
+// benchPromptLen random tokens, 128 new tokens each, plain sampling at
+// temperature 1 over the full vocabulary, no stop tokens. tok/s counts
+// generated tokens only (the prefill is included in the time).
+const (
+	benchPromptLen = 32
+	benchNewTokens = 128
+)
+
+func BenchmarkGenerate(b *testing.B) {
+	for _, mc := range []struct {
+		name string
+		cfg  Config
+	}{{"S", ConfigS()}, {"M", ConfigM()}} {
+		for _, batch := range []int{16, 1} {
+			b.Run(fmt.Sprintf("%s/batch%d", mc.name, batch), func(b *testing.B) {
+				m, err := NewModel(mc.cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.InitRandom(rand.New(rand.NewPCG(1, 1)))
+				prompts := make([][]int32, batch)
+				rng := rand.New(rand.NewPCG(2, 2))
+				for i := range prompts {
+					prompts[i] = make([]int32, benchPromptLen)
+					for j := range prompts[i] {
+						prompts[i][j] = int32(rng.IntN(mc.cfg.VocabSize))
+					}
+				}
+				g := NewGenerator(m, batch, benchPromptLen+benchNewTokens)
+				sc := SampleConfig{Temperature: 1, MaxNewTokens: benchNewTokens}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					comps, err := g.Generate(prompts, sc, rand.New(rand.NewPCG(uint64(i), 3)))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(comps[batch-1].Tokens) != benchNewTokens {
+						b.Fatalf("%d tokens generated, want %d", len(comps[batch-1].Tokens), benchNewTokens)
+					}
+				}
+				b.ReportMetric(float64(b.N*batch*benchNewTokens)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package rl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/rewards"
+)
+
+// EvalConfig configures held-out evaluation.
+type EvalConfig struct {
+	// K samples per problem at Temperature give pass@1 (their mean accuracy,
+	// the number RLVR papers report), pass@k and maj@k. Default 4; ≥ 1.
+	K int `json:"k"`
+	// Temperature of the sampled evaluation; the training temperature.
+	// Default 1.
+	Temperature float32 `json:"temperature"`
+	// MaxNewTokens caps each completion (the training cap). Default 128.
+	MaxNewTokens int `json:"max_new_tokens"`
+	// MaxBatch bounds the rows decoded together. Default 256.
+	MaxBatch int `json:"max_batch"`
+	// CorrectThreshold: a completion is correct when the first reward
+	// component (accuracy) scores above it. Default 0.5.
+	CorrectThreshold float64 `json:"correct_threshold"`
+	// RewardTimeout bounds each reward call. Default 2s.
+	RewardTimeout time.Duration `json:"reward_timeout"`
+}
+
+// DefaultEvalConfig returns the defaults documented on EvalConfig.
+func DefaultEvalConfig() EvalConfig {
+	return EvalConfig{K: 4, Temperature: 1, MaxNewTokens: 128, MaxBatch: 256, CorrectThreshold: 0.5, RewardTimeout: 2 * time.Second}
+}
+
+// Validate checks the configuration.
+func (c EvalConfig) Validate() error {
+	if c.K < 1 {
+		return fmt.Errorf("eval k = %d: must be ≥ 1", c.K)
+	}
+	if !(c.Temperature > 0) {
+		return fmt.Errorf("eval temperature = %g: must be > 0 (greedy accuracy is reported separately)", c.Temperature)
+	}
+	if c.MaxNewTokens < 1 || c.MaxBatch < 1 {
+		return fmt.Errorf("eval max_new_tokens = %d and max_batch = %d: both must be ≥ 1", c.MaxNewTokens, c.MaxBatch)
+	}
+	return nil
+}
+
+// EvalResult holds held-out metrics over N problems.
+type EvalResult struct {
+	N int `json:"n"` // problems evaluated
+	K int `json:"k"` // samples per problem
+	// Pass1 is the mean accuracy of the K samples per problem at the
+	// evaluation temperature (pass@1 as RLVR papers report it).
+	Pass1 float64 `json:"pass@1"`
+	// Greedy is the accuracy of the greedy completion.
+	Greedy float64 `json:"greedy"`
+	// PassK is the fraction of problems with at least one correct sample.
+	PassK float64 `json:"pass@k"`
+	// MajK is the accuracy of the majority answer among the K samples
+	// (answers extracted by rewards.ExtractAnswer; ties go to the answer seen
+	// first; samples without an answer do not vote).
+	MajK float64 `json:"maj@k"`
+	// Unscored is the fraction of samples the reward could not score.
+	Unscored float64 `json:"unscored"`
+	// MeanLength is the mean sampled completion length in tokens.
+	MeanLength float64 `json:"mean_length"`
+}
+
+func (r EvalResult) String() string {
+	return fmt.Sprintf("pass@1 %.3f  greedy %.3f  pass@%d %.3f  maj@%d %.3f  (n=%d)",
+		r.Pass1, r.Greedy, r.K, r.PassK, r.K, r.MajK, r.N)
+}
+
+// Evaluate measures the policy on held-out examples: K samples per problem at
+// cfg.Temperature and one greedy completion each.
+func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewards.Weighted, cfg EvalConfig, rng *rand.Rand) (EvalResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return EvalResult{}, err
+	}
+	res := EvalResult{N: len(exs), K: cfg.K}
+	if len(exs) == 0 {
+		return res, nil
+	}
+	rc := RolloutConfig{GroupSize: cfg.K, MaxBatch: cfg.MaxBatch, RewardTimeout: cfg.RewardTimeout,
+		Sample: nn.SampleConfig{Temperature: cfg.Temperature, MaxNewTokens: cfg.MaxNewTokens}}
+	sampled, err := p.Rollout(ctx, exs, reward, rc, 0, rng)
+	if err != nil {
+		return res, fmt.Errorf("evaluate (sampled): %w", err)
+	}
+	rc.GroupSize = 1
+	rc.Sample = nn.SampleConfig{Greedy: true, MaxNewTokens: cfg.MaxNewTokens}
+	greedy, err := p.Rollout(ctx, exs, reward, rc, 0, rng)
+	if err != nil {
+		return res, fmt.Errorf("evaluate (greedy): %w", err)
+	}
+	sc := Correct(sampled.Parts, cfg.CorrectThreshold)
+	gc := Correct(greedy.Parts, cfg.CorrectThreshold)
+	var unscored, length float64
+	for i := range exs {
+		row := sc[i*cfg.K : (i+1)*cfg.K]
+		any := false
+		for _, c := range row {
+			if math.IsNaN(float64(c)) {
+				unscored++
+				continue
+			}
+			res.Pass1 += float64(c)
+			any = any || c == 1
+		}
+		if any {
+			res.PassK++
+		}
+		if gc[i] == 1 {
+			res.Greedy++
+		}
+		if majorityCorrect(sampled.Texts[i*cfg.K:(i+1)*cfg.K], row) {
+			res.MajK++
+		}
+	}
+	for _, e := range sampled.Episodes {
+		length += float64(len(e.Turns[0].Completion))
+	}
+	n := float64(len(exs))
+	res.Pass1 /= n * float64(cfg.K)
+	res.Greedy /= n
+	res.PassK /= n
+	res.MajK /= n
+	res.Unscored = unscored / (n * float64(cfg.K))
+	res.MeanLength = length / (n * float64(cfg.K))
+	return res, nil
+}
+
+// majorityCorrect reports whether the most frequent extracted answer among
+// texts (ties: the one seen first) belongs to a correct sample.
+func majorityCorrect(texts []string, correct []float32) bool {
+	counts := map[string]int{}
+	first := map[string]int{}
+	best, bestN := "", 0
+	for i, t := range texts {
+		a, _, ok := rewards.ExtractAnswer(t, rewards.DefaultExtractConfig())
+		if !ok {
+			continue
+		}
+		a = strings.Join(strings.Fields(a), "")
+		if _, seen := first[a]; !seen {
+			first[a] = i
+		}
+		counts[a]++
+		if counts[a] > bestN || (counts[a] == bestN && first[a] < first[best]) {
+			best, bestN = a, counts[a]
+		}
+	}
+	if bestN == 0 {
+		return false
+	}
+	return correct[first[best]] == 1
+}

@@ -1,0 +1,196 @@
+package rl
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// RunLog writes a run's output folder: metrics.jsonl (one object per step,
+// TRL's metric names), samples.jsonl (a few completions per step with their
+// rewards and advantages), summary.json and PNG plots.
+type RunLog struct {
+	Dir     string
+	metrics *os.File
+	samples *os.File
+	mw, sw  *bufio.Writer
+	// History keeps every step's metrics for the plots.
+	History []map[string]float64
+	// Evals keeps every evaluation (step → result) for the accuracy plot.
+	Evals []StepEval
+}
+
+// StepEval is an evaluation taken after Step rollout batches.
+type StepEval struct {
+	Step int        `json:"step"`
+	Eval EvalResult `json:"eval"`
+}
+
+// OpenRunLog creates dir (and parents) and opens the log files for writing,
+// truncating earlier ones.
+func OpenRunLog(dir string) (*RunLog, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create run folder: %w", err)
+	}
+	l := &RunLog{Dir: dir}
+	var err error
+	if l.metrics, err = os.Create(filepath.Join(dir, "metrics.jsonl")); err != nil {
+		return nil, err
+	}
+	if l.samples, err = os.Create(filepath.Join(dir, "samples.jsonl")); err != nil {
+		l.metrics.Close()
+		return nil, err
+	}
+	l.mw, l.sw = bufio.NewWriter(l.metrics), bufio.NewWriter(l.samples)
+	return l, nil
+}
+
+// finiteMap drops NaN and Inf values, which JSON cannot hold.
+func finiteMap(m map[string]float64) map[string]float64 {
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Step appends one step's metrics (with "step" set) to metrics.jsonl.
+func (l *RunLog) Step(step int, met map[string]float64) error {
+	m := finiteMap(met)
+	m["step"] = float64(step)
+	l.History = append(l.History, m)
+	b, err := json.Marshal(m) // map keys are sorted: stable lines
+	if err != nil {
+		return err
+	}
+	l.mw.Write(append(b, '\n'))
+	return l.mw.Flush()
+}
+
+// SampleRecord is one line of samples.jsonl.
+type SampleRecord struct {
+	Step       int                `json:"step"`
+	ExampleID  string             `json:"example_id"`
+	Prompt     string             `json:"prompt"`
+	Completion string             `json:"completion"`
+	Reward     *float64           `json:"reward"` // null when unscorable
+	Rewards    map[string]*float64 `json:"rewards"`
+	Reasons    map[string]string  `json:"reasons"`
+	Advantage  float64            `json:"advantage"`
+	Truncated  bool               `json:"truncated"`
+}
+
+func optFloat(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Samples writes up to n rows of a step's batch to samples.jsonl, spread
+// over its groups.
+func (l *RunLog) Samples(step int, res StepResult, names []string, n int) error {
+	b := res.Batch
+	if b == nil || b.Len() == 0 || n <= 0 {
+		return nil
+	}
+	stride := max(1, b.Len()/n)
+	for i := 0; i < b.Len() && i/stride < n; i += stride {
+		rec := SampleRecord{Step: step, ExampleID: b.Examples[i].ID, Prompt: b.Examples[i].Prompt,
+			Completion: b.Texts[i], Reward: optFloat(b.Totals[i].Value()),
+			Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: b.Episodes[i].Turns[0].Truncated}
+		for k, name := range names {
+			if k < len(b.Parts[i]) {
+				rec.Rewards[name] = optFloat(b.Parts[i][k].Value())
+				rec.Reasons[name] = b.Parts[i][k].Reason
+			}
+		}
+		if i < len(res.Adv) {
+			rec.Advantage = float64(res.Adv[i])
+		}
+		js, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		l.sw.Write(append(js, '\n'))
+	}
+	return l.sw.Flush()
+}
+
+// Close flushes and closes the log files.
+func (l *RunLog) Close() error {
+	l.mw.Flush()
+	l.sw.Flush()
+	err1 := l.metrics.Close()
+	err2 := l.samples.Close()
+	if err1 != nil {
+		return err1
+	}
+	return err2
+}
+
+// Summary is summary.json.
+type Summary struct {
+	Algo        string         `json:"algorithm"`
+	Task        string         `json:"task"`
+	Steps       int            `json:"steps"`
+	WallSeconds float64        `json:"wall_time_s"`
+	EvalBefore  EvalResult     `json:"eval_before"`
+	EvalAfter   EvalResult     `json:"eval_after"`
+	Gain        float64        `json:"pass@1_gain"`
+	Config      any            `json:"config"`
+	Extra       map[string]any `json:"extra,omitempty"`
+}
+
+// WriteSummary writes summary.json atomically (temp file, rename).
+func (l *RunLog) WriteSummary(s Summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(l.Dir, "summary.json"), append(b, '\n'))
+}
+
+// writeFileAtomic writes b to a temporary file beside path, syncs it and
+// renames it over path, so a crash never leaves a half-written file.
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// metricKeys returns the sorted metric names seen in the history.
+func (l *RunLog) metricKeys() []string {
+	seen := map[string]bool{}
+	for _, m := range l.History {
+		for k := range m {
+			seen[k] = true
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

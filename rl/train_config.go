@@ -1,0 +1,112 @@
+package rl
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// TrainConfig is the part of an RL run that is not the algorithm: batch
+// sizes, optimiser, sampling and bookkeeping. Every field is a CLI flag.
+type TrainConfig struct {
+	// Steps is the number of rollout batches (each followed by
+	// NumIterations optimiser steps). Default 60.
+	Steps int `json:"steps"`
+	// PromptsPerStep P is the number of prompts per rollout batch; the
+	// batch has P·G completions. Default 16.
+	PromptsPerStep int `json:"prompts_per_step"`
+	// MicroBatch is the number of sequences per forward/backward pass; the
+	// gradients of all micro-batches are summed before the optimiser step.
+	// Default 64.
+	MicroBatch int `json:"micro_batch"`
+	// LR is the peak learning rate of AdamW. Default 2e-4.
+	LR float64 `json:"lr"`
+	// WarmupSteps ramps the LR linearly from 0 over this many optimiser
+	// steps. Default 3.
+	WarmupSteps int `json:"warmup_steps"`
+	// MinLRRatio is where the cosine decay ends, as a fraction of LR; 1
+	// keeps the LR constant after warm-up. Default 1.
+	MinLRRatio float64 `json:"min_lr_ratio"`
+	// WeightDecay is AdamW's decoupled decay on weight matrices. Default 0.
+	WeightDecay float64 `json:"weight_decay"`
+	// MaxGradNorm clips the global gradient norm; 0 only measures it.
+	// Default 1.
+	MaxGradNorm float64 `json:"max_grad_norm"`
+	// Temperature is the sampling temperature of rollouts; log-probs are
+	// taken at the same temperature. Default 1.
+	Temperature float32 `json:"temperature"`
+	// TopK restricts sampling to the K most likely tokens; 0 disables. Default 0.
+	TopK int `json:"top_k"`
+	// TopP restricts sampling to the smallest nucleus of mass P; 0 or 1
+	// disables. Default 0.
+	TopP float32 `json:"top_p"`
+	// MaxBatch bounds the sequences decoded together (KV-cache slots).
+	// Default 256.
+	MaxBatch int `json:"max_batch"`
+	// RewardTimeout bounds each reward call; a timeout is "no score".
+	// Default 2s.
+	RewardTimeout time.Duration `json:"reward_timeout"`
+	// CorrectThreshold: a completion counts as correct (accuracy, dynamic
+	// sampling) when the first reward component scores above it. Default 0.5.
+	CorrectThreshold float64 `json:"correct_threshold"`
+	// MaxNonFinite stops the run after this many updates skipped for a
+	// non-finite loss or gradient. Default 3.
+	MaxNonFinite int `json:"max_non_finite"`
+	// LogSamples is how many completions per step go to samples.jsonl.
+	// Default 4.
+	LogSamples int `json:"log_samples"`
+	// Seed drives data order, sampling and initialisation. Default 1.
+	Seed uint64 `json:"seed"`
+}
+
+// DefaultTrainConfig returns the defaults documented on TrainConfig.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{
+		Steps: 60, PromptsPerStep: 16, MicroBatch: 64, LR: 2e-4, WarmupSteps: 3, MinLRRatio: 1,
+		MaxGradNorm: 1, Temperature: 1, MaxBatch: 256, RewardTimeout: 2 * time.Second,
+		CorrectThreshold: 0.5, MaxNonFinite: 3, LogSamples: 4, Seed: 1,
+	}
+}
+
+// Validate checks the configuration and says how to fix it.
+func (c TrainConfig) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Steps < 0 {
+		add("steps = %d: must be ≥ 0", c.Steps)
+	}
+	if c.PromptsPerStep < 1 {
+		add("prompts-per-step = %d: must be ≥ 1", c.PromptsPerStep)
+	}
+	if c.MicroBatch < 1 {
+		add("micro-batch = %d: must be ≥ 1 sequence", c.MicroBatch)
+	}
+	if !(c.LR > 0) {
+		add("lr = %g: must be > 0", c.LR)
+	}
+	if c.WarmupSteps < 0 {
+		add("warmup-steps = %d: must be ≥ 0", c.WarmupSteps)
+	}
+	if !(c.MinLRRatio >= 0 && c.MinLRRatio <= 1) {
+		add("min-lr-ratio = %g: must be in [0, 1] (1 keeps the LR constant)", c.MinLRRatio)
+	}
+	if !(c.WeightDecay >= 0) {
+		add("weight-decay = %g: must be ≥ 0", c.WeightDecay)
+	}
+	if !(c.MaxGradNorm >= 0) {
+		add("max-grad-norm = %g: must be ≥ 0 (0 disables clipping)", c.MaxGradNorm)
+	}
+	if !(c.Temperature > 0) {
+		add("temperature = %g: must be > 0 (RL needs sampling; greedy is for evaluation)", c.Temperature)
+	}
+	if c.TopK < 0 || c.TopP < 0 || c.TopP > 1 {
+		add("top-k = %d, top-p = %g: need top-k ≥ 0 and top-p in [0, 1]", c.TopK, c.TopP)
+	}
+	if c.MaxBatch < 1 {
+		add("max-batch = %d: must be ≥ 1", c.MaxBatch)
+	}
+	if c.MaxNonFinite < 0 || c.LogSamples < 0 {
+		add("max-non-finite = %d, log-samples = %d: must be ≥ 0", c.MaxNonFinite, c.LogSamples)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,184 @@
+package rl
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/tokenizer"
+)
+
+// WarmStartConfig says how a warm-start policy is built from demonstrations
+// when no checkpoint is given: a byte-level BPE trained on the demos, a fresh
+// model of the given architecture, and SFT on (prompt, worked solution).
+type WarmStartConfig struct {
+	// Model is the architecture; its VocabSize is replaced by the
+	// tokenizer's. Default: 128 wide, 4 layers, 4 heads, SwiGLU 352, 256
+	// positions, tied embeddings (≈0.85M parameters).
+	Model nn.Config `json:"model"`
+	// SFT configures the supervised warm start.
+	SFT nn.SFTConfig `json:"sft"`
+	// VocabSize is the BPE vocabulary trained on the demonstrations (256
+	// byte tokens and 4 specials included). Default 320.
+	VocabSize int `json:"vocab_size"`
+	// Seed initialises the model weights. Default 1.
+	Seed uint64 `json:"seed"`
+}
+
+// DefaultWarmStartConfig returns the defaults documented on WarmStartConfig.
+func DefaultWarmStartConfig() WarmStartConfig {
+	sft := nn.DefaultSFTConfig()
+	sft.Steps = 600
+	return WarmStartConfig{
+		Model: nn.Config{Dim: 128, NLayers: 4, NHeads: 4, NKVHeads: 4, FFNDim: 352, MaxSeqLen: 256,
+			RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true},
+		SFT:       sft,
+		VocabSize: 320,
+		Seed:      1,
+	}
+}
+
+// WarmStart is a policy ready for RL.
+type WarmStart struct {
+	Model    *nn.Model
+	Tok      *tokenizer.Tokenizer
+	Dir      string  // where it is saved (the cache entry), "" if not saved
+	Cached   bool    // loaded from the cache instead of trained
+	EvalLoss float64 // held-out SFT loss (NaN when not measured)
+}
+
+// warmMeta is warm.json in a cache entry.
+type warmMeta struct {
+	Config    WarmStartConfig `json:"config"`
+	Demos     int             `json:"demos"`
+	EvalLoss  *float64        `json:"eval_loss,omitempty"`
+	TrainSecs float64         `json:"train_seconds"`
+}
+
+// cacheKey hashes everything the warm start depends on.
+func cacheKey(cfg WarmStartConfig, demos []data.Example) string {
+	h := sha256.New()
+	b, _ := json.Marshal(cfg)
+	h.Write(b)
+	for _, d := range demos {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", d.ID, d.Prompt, d.Solution)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// SFTSeqs tokenizes (prompt, solution) demonstrations as PromptText(prompt)
+// followed by the solution and EOS; the loss covers the solution and EOS.
+// Examples without a solution are skipped.
+func SFTSeqs(codec Codec, eos int32, exs []data.Example) []nn.Seq {
+	var seqs []nn.Seq
+	for _, ex := range exs {
+		if ex.Solution == "" {
+			continue
+		}
+		p := codec.Encode(PromptText(ex.Prompt))
+		toks := append(append(p, codec.Encode(ex.Solution)...), eos)
+		seqs = append(seqs, nn.Seq{Tokens: toks, Start: len(p)})
+	}
+	return seqs
+}
+
+// BuildWarmStart returns the warm-start policy for demos, loading it from
+// cacheDir when an entry with the same configuration and demonstrations
+// exists, and otherwise training it (and saving it there, when cacheDir is
+// not ""). heldOut demonstrations give the SFT eval loss. Progress goes to log.
+func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir string, log io.Writer) (*WarmStart, error) {
+	if len(demos) == 0 {
+		return nil, errors.New("warm start: no demonstrations (examples with a solution)")
+	}
+	var dir string
+	if cacheDir != "" {
+		dir = filepath.Join(cacheDir, "warm-"+cacheKey(cfg, demos))
+		if m, err := nn.LoadModel(dir); err == nil {
+			tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
+			if err == nil {
+				fmt.Fprintf(log, "warm start: reusing %s\n", dir)
+				ws := &WarmStart{Model: m, Tok: tok, Dir: dir, Cached: true, EvalLoss: math.NaN()}
+				if b, err := os.ReadFile(filepath.Join(dir, "warm.json")); err == nil {
+					var meta warmMeta
+					if json.Unmarshal(b, &meta) == nil && meta.EvalLoss != nil {
+						ws.EvalLoss = *meta.EvalLoss
+					}
+				}
+				return ws, nil
+			}
+		}
+	}
+	start := time.Now()
+	texts := make([]string, 0, len(demos))
+	for _, d := range demos {
+		texts = append(texts, PromptText(d.Prompt)+d.Solution)
+	}
+	tcfg := tokenizer.DefaultTrainConfig()
+	tcfg.VocabSize = cfg.VocabSize
+	tok, err := tokenizer.Train(texts, tcfg)
+	if err != nil {
+		return nil, fmt.Errorf("warm start: train tokenizer: %w", err)
+	}
+	eos, ok := tok.SpecialID(tokenizer.EndOfText)
+	if !ok {
+		return nil, errors.New("warm start: tokenizer has no end-of-text token")
+	}
+	mc := cfg.Model
+	mc.VocabSize = tok.VocabSize()
+	m, err := nn.NewModel(mc)
+	if err != nil {
+		return nil, fmt.Errorf("warm start: model: %w", err)
+	}
+	m.InitRandom(newRand(cfg.Seed, 0x696e6974))
+	train := SFTSeqs(tok, eos, demos)
+	eval := SFTSeqs(tok, eos, heldOut)
+	params := m.P.Len()
+	fmt.Fprintf(log, "warm start: SFT of a %.2fM-parameter model (vocab %d) on %d demonstrations, %d steps\n",
+		float64(params)/1e6, mc.VocabSize, len(train), cfg.SFT.Steps)
+	var last nn.SFTProgress
+	every := max(1, cfg.SFT.Steps/10)
+	err = nn.SFT(m, train, eval, cfg.SFT, func(p nn.SFTProgress) {
+		last = p
+		if p.Step%every == 0 || p.Step == p.Steps {
+			el := ""
+			if !math.IsNaN(p.EvalLoss) {
+				el = fmt.Sprintf("  eval loss %.4f", p.EvalLoss)
+			}
+			fmt.Fprintf(log, "  sft step %d/%d  loss %.4f%s  lr %.2e  %.0f tok/s\n", p.Step, p.Steps, p.Loss, el, p.LR, p.TokensPerSec)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warm start: %w", err)
+	}
+	ws := &WarmStart{Model: m, Tok: tok, EvalLoss: last.EvalLoss}
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("warm start: cache: %w", err)
+		}
+		if err := nn.SaveModel(dir, m); err != nil {
+			return nil, fmt.Errorf("warm start: save: %w", err)
+		}
+		if err := tok.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
+			return nil, fmt.Errorf("warm start: save tokenizer: %w", err)
+		}
+		meta := warmMeta{Config: cfg, Demos: len(train), TrainSecs: time.Since(start).Seconds()}
+		if !math.IsNaN(last.EvalLoss) {
+			meta.EvalLoss = &last.EvalLoss
+		}
+		b, _ := json.MarshalIndent(meta, "", "  ")
+		if err := writeFileAtomic(filepath.Join(dir, "warm.json"), b); err != nil {
+			return nil, fmt.Errorf("warm start: save: %w", err)
+		}
+		ws.Dir = dir
+	}
+	return ws, nil
+}

