@@ -75,15 +75,15 @@ func (l *RunLog) Step(step int, met map[string]float64) error {
 
 // SampleRecord is one line of samples.jsonl.
 type SampleRecord struct {
-	Step       int                `json:"step"`
-	ExampleID  string             `json:"example_id"`
-	Prompt     string             `json:"prompt"`
-	Completion string             `json:"completion"`
-	Reward     *float64           `json:"reward"` // null when unscorable
+	Step       int                 `json:"step"`
+	ExampleID  string              `json:"example_id"`
+	Prompt     string              `json:"prompt"`
+	Completion string              `json:"completion"`
+	Reward     *float64            `json:"reward"` // null when unscorable
 	Rewards    map[string]*float64 `json:"rewards"`
-	Reasons    map[string]string  `json:"reasons"`
-	Advantage  float64            `json:"advantage"`
-	Truncated  bool               `json:"truncated"`
+	Reasons    map[string]string   `json:"reasons"`
+	Advantage  float64             `json:"advantage"`
+	Truncated  bool                `json:"truncated"`
 }
 
 func optFloat(v float64) *float64 {

@@ -46,9 +46,10 @@ type TrainConfig struct {
 	// RewardTimeout bounds each reward call; a timeout is "no score".
 	// Default 2s.
 	RewardTimeout time.Duration `json:"reward_timeout"`
-	// CorrectThreshold: a completion counts as correct (accuracy, dynamic
-	// sampling) when the first reward component scores above it. Default 0.5.
-	CorrectThreshold float64 `json:"correct_threshold"`
+	// CorrectThreshold: a completion counts as correct (the accuracy metric,
+	// dynamic sampling) when the first reward component scores above it.
+	// Default 0.5. (NFT's own verdict threshold is NFTConfig.CorrectThreshold.)
+	CorrectThreshold float64 `json:"accuracy_threshold"`
 	// MaxNonFinite stops the run after this many updates skipped for a
 	// non-finite loss or gradient. Default 3.
 	MaxNonFinite int `json:"max_non_finite"`

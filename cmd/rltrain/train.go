@@ -61,6 +61,8 @@ type taskConfig struct {
 	Reward string `json:"reward"`
 	// JSONL maps the keys of Data/EvalData/SFTData.
 	JSONL data.JSONLConfig `json:"jsonl"`
+	// Gen holds the difficulty knobs of the built-in tasks.
+	Gen data.GenConfig `json:"gen"`
 }
 
 // warmConfig says where the starting policy comes from.
@@ -130,7 +132,8 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Algo:  a,
 		Train: tc,
 		Eval:  ec,
-		Task:  taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1, JSONL: data.DefaultJSONLConfig()},
+		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
+			JSONL: data.DefaultJSONLConfig(), Gen: data.DefaultGenConfig()},
 		Warm:  warmConfig{Build: rl.DefaultWarmStartConfig()},
 	}, nil
 }
@@ -190,7 +193,8 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	}
 	bindStruct(fs, &cfg.Train, "", "rl.TrainConfig", flagHelp)
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", flagHelp)
-	bindStruct(fs, &cfg.Task, "", "taskConfig", flagHelp, "JSONL")
+	bindStruct(fs, &cfg.Task, "", "taskConfig", flagHelp, "JSONL", "Gen")
+	bindGenConfig(fs, &cfg.Task.Gen)
 	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", flagHelp)
 	bindStruct(fs, &cfg.Warm, "", "warmConfig", flagHelp, "Build")
 	bindStruct(fs, &cfg.Warm.Build, "warm-", "rl.WarmStartConfig", flagHelp, "Model", "SFT")
@@ -307,7 +311,7 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 	pc := cfg.Algo.Policy()
 	if tc.Data == "" {
 		name = tc.Task
-		all, err := data.Generate(tc.Task, tc.TrainN+tc.EvalN*2, tc.DataSeed, data.DefaultGenConfig())
+		all, err := data.Generate(tc.Task, tc.TrainN+tc.EvalN*2, tc.DataSeed, tc.Gen)
 		if err != nil {
 			return nil, nil, nil, name, fmt.Errorf("--task: %w", err)
 		}
