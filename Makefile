@@ -45,6 +45,7 @@ bench:
 # bench-compare: ours against OpenBLAS and PyTorch on the same shapes, in one run
 bench-compare: deps
 	bash scripts/bench-compare.sh
+	bash scripts/bench-model-compare.sh
 
 # fuzz: each fuzz target for FUZZTIME
 fuzz:

@@ -59,7 +59,7 @@ done1:
 
 // func addAVX2(dst []float32, x []float32, y []float32)
 // Requires: AVX
-TEXT ·addAVX2(SB), NOSPLIT, $0-72
+TEXT ·addAVX2(SB), NOSPLIT, $32-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ y_base+48(FP), DX
@@ -98,13 +98,23 @@ vectors2:
 tail2:
 	TESTQ      BX, BX
 	JZ         done2
-	LEAQ       rowTailMask<>+0(SB), DI
+	MOVQ       BX, DI
+	LEAQ       rowTailMask<>+0(SB), R8
 	NEGQ       BX
-	VMOVDQU    32(DI)(BX*4), Y0
+	VMOVDQU    32(R8)(BX*4), Y0
 	VMASKMOVPS (CX)(SI*4), Y0, Y1
-	VMASKMOVPS (DX)(SI*4), Y0, Y2
-	VADDPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+	VMASKMOVPS (DX)(SI*4), Y0, Y0
+	VADDPS     Y0, Y1, Y1
+	VMOVUPS    Y1, (SP)
+	LEAQ       (AX)(SI*4), AX
+	XORQ       CX, CX
+
+tailcopy3:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, DI
+	JB   tailcopy3
 
 done2:
 	VZEROUPPER
@@ -137,9 +147,9 @@ TEXT ·mulAVX512(SB), NOSPLIT, $0-72
 	MOVQ x_len+32(FP), BX
 	XORQ SI, SI
 
-blocks3:
+blocks4:
 	CMPQ    BX, $0x00000040
-	JB      vectors3
+	JB      vectors4
 	VMOVUPS (CX)(SI*4), Z0
 	VMULPS  (DX)(SI*4), Z0, Z0
 	VMOVUPS Z0, (AX)(SI*4)
@@ -154,21 +164,21 @@ blocks3:
 	VMOVUPS Z0, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000040, BX
-	JMP     blocks3
+	JMP     blocks4
 
-vectors3:
+vectors4:
 	CMPQ    BX, $0x00000010
-	JB      tail3
+	JB      tail4
 	VMOVUPS (CX)(SI*4), Z0
 	VMULPS  (DX)(SI*4), Z0, Z0
 	VMOVUPS Z0, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	SUBQ    $0x00000010, BX
-	JMP     vectors3
+	JMP     vectors4
 
-tail3:
+tail4:
 	TESTQ     BX, BX
-	JZ        done3
+	JZ        done4
 	MOVL      $0xffffffff, DI
 	BZHIL     BX, DI, BX
 	KMOVW     BX, K1
@@ -177,22 +187,22 @@ tail3:
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-done3:
+done4:
 	VZEROUPPER
 	RET
 
 // func mulAVX2(dst []float32, x []float32, y []float32)
 // Requires: AVX
-TEXT ·mulAVX2(SB), NOSPLIT, $0-72
+TEXT ·mulAVX2(SB), NOSPLIT, $32-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ y_base+48(FP), DX
 	MOVQ x_len+32(FP), BX
 	XORQ SI, SI
 
-blocks4:
+blocks5:
 	CMPQ    BX, $0x00000020
-	JB      vectors4
+	JB      vectors5
 	VMOVUPS (CX)(SI*4), Y0
 	VMULPS  (DX)(SI*4), Y0, Y0
 	VMOVUPS Y0, (AX)(SI*4)
@@ -207,29 +217,39 @@ blocks4:
 	VMOVUPS Y0, 96(AX)(SI*4)
 	ADDQ    $0x00000020, SI
 	SUBQ    $0x00000020, BX
-	JMP     blocks4
+	JMP     blocks5
 
-vectors4:
+vectors5:
 	CMPQ    BX, $0x00000008
-	JB      tail4
+	JB      tail5
 	VMOVUPS (CX)(SI*4), Y0
 	VMULPS  (DX)(SI*4), Y0, Y0
 	VMOVUPS Y0, (AX)(SI*4)
 	ADDQ    $0x00000008, SI
 	SUBQ    $0x00000008, BX
-	JMP     vectors4
+	JMP     vectors5
 
-tail4:
+tail5:
 	TESTQ      BX, BX
-	JZ         done4
-	LEAQ       rowTailMask<>+0(SB), DI
+	JZ         done5
+	MOVQ       BX, DI
+	LEAQ       rowTailMask<>+0(SB), R8
 	NEGQ       BX
-	VMOVDQU    32(DI)(BX*4), Y0
+	VMOVDQU    32(R8)(BX*4), Y0
 	VMASKMOVPS (CX)(SI*4), Y0, Y1
-	VMASKMOVPS (DX)(SI*4), Y0, Y2
-	VMULPS     Y2, Y1, Y1
-	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+	VMASKMOVPS (DX)(SI*4), Y0, Y0
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y1, (SP)
+	LEAQ       (AX)(SI*4), AX
+	XORQ       CX, CX
 
-done4:
+tailcopy6:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, DI
+	JB   tailcopy6
+
+done5:
 	VZEROUPPER
 	RET

@@ -5,10 +5,9 @@
 #include "textflag.h"
 
 // func axpyAVX512(alpha float32, x []float32, y []float32)
-// Requires: AVX, AVX512F, BMI2, SSE
+// Requires: AVX, AVX512F, BMI2
 TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
-	MOVSS        alpha+0(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS alpha+0(FP), Z0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
 	MOVQ         x_len+16(FP), DX
@@ -59,10 +58,9 @@ done1:
 	RET
 
 // func axpyAVX2(alpha float32, x []float32, y []float32)
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
-	MOVSS        alpha+0(FP), X0
-	VBROADCASTSS X0, Y0
+// Requires: AVX, FMA3
+TEXT ·axpyAVX2(SB), NOSPLIT, $32-56
+	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
 	MOVQ         x_len+16(FP), DX
@@ -100,13 +98,23 @@ vectors2:
 tail2:
 	TESTQ       DX, DX
 	JZ          done2
-	LEAQ        rowTailMask<>+0(SB), SI
+	MOVQ        DX, SI
+	LEAQ        rowTailMask<>+0(SB), DI
 	NEGQ        DX
-	VMOVDQU     32(SI)(DX*4), Y1
+	VMOVDQU     32(DI)(DX*4), Y1
 	VMASKMOVPS  (CX)(BX*4), Y1, Y2
-	VMASKMOVPS  (AX)(BX*4), Y1, Y3
-	VFMADD231PS Y3, Y0, Y2
-	VMASKMOVPS  Y2, Y1, (CX)(BX*4)
+	VMASKMOVPS  (AX)(BX*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y2
+	VMOVUPS     Y2, (SP)
+	LEAQ        (CX)(BX*4), AX
+	XORQ        CX, CX
+
+tailcopy3:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, SI
+	JB   tailcopy3
 
 done2:
 	VZEROUPPER
@@ -131,17 +139,16 @@ DATA rowTailMask<>+60(SB)/4, $0x00000000
 GLOBL rowTailMask<>(SB), RODATA|NOPTR, $64
 
 // func scaleAVX512(alpha float32, x []float32)
-// Requires: AVX, AVX512F, BMI2, SSE
+// Requires: AVX, AVX512F, BMI2
 TEXT ·scaleAVX512(SB), NOSPLIT, $0-32
-	MOVSS        alpha+0(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS alpha+0(FP), Z0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
 	XORQ         DX, DX
 
-blocks3:
+blocks4:
 	CMPQ    CX, $0x00000040
-	JB      vectors3
+	JB      vectors4
 	VMOVUPS (AX)(DX*4), Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (AX)(DX*4)
@@ -156,21 +163,21 @@ blocks3:
 	VMOVUPS Z1, 192(AX)(DX*4)
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000040, CX
-	JMP     blocks3
+	JMP     blocks4
 
-vectors3:
+vectors4:
 	CMPQ    CX, $0x00000010
-	JB      tail3
+	JB      tail4
 	VMOVUPS (AX)(DX*4), Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (AX)(DX*4)
 	ADDQ    $0x00000010, DX
 	SUBQ    $0x00000010, CX
-	JMP     vectors3
+	JMP     vectors4
 
-tail3:
+tail4:
 	TESTQ     CX, CX
-	JZ        done3
+	JZ        done4
 	MOVL      $0xffffffff, BX
 	BZHIL     CX, BX, CX
 	KMOVW     CX, K1
@@ -178,22 +185,21 @@ tail3:
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (AX)(DX*4)
 
-done3:
+done4:
 	VZEROUPPER
 	RET
 
 // func scaleAVX2(alpha float32, x []float32)
-// Requires: AVX, AVX2, SSE
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
-	MOVSS        alpha+0(FP), X0
-	VBROADCASTSS X0, Y0
+// Requires: AVX
+TEXT ·scaleAVX2(SB), NOSPLIT, $32-32
+	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
 	XORQ         DX, DX
 
-blocks4:
+blocks5:
 	CMPQ    CX, $0x00000020
-	JB      vectors4
+	JB      vectors5
 	VMOVUPS (AX)(DX*4), Y1
 	VMULPS  Y0, Y1, Y1
 	VMOVUPS Y1, (AX)(DX*4)
@@ -208,28 +214,38 @@ blocks4:
 	VMOVUPS Y1, 96(AX)(DX*4)
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000020, CX
-	JMP     blocks4
+	JMP     blocks5
 
-vectors4:
+vectors5:
 	CMPQ    CX, $0x00000008
-	JB      tail4
+	JB      tail5
 	VMOVUPS (AX)(DX*4), Y1
 	VMULPS  Y0, Y1, Y1
 	VMOVUPS Y1, (AX)(DX*4)
 	ADDQ    $0x00000008, DX
 	SUBQ    $0x00000008, CX
-	JMP     vectors4
+	JMP     vectors5
 
-tail4:
+tail5:
 	TESTQ      CX, CX
-	JZ         done4
-	LEAQ       rowTailMask<>+0(SB), BX
+	JZ         done5
+	MOVQ       CX, BX
+	LEAQ       rowTailMask<>+0(SB), SI
 	NEGQ       CX
-	VMOVDQU    32(BX)(CX*4), Y1
-	VMASKMOVPS (AX)(DX*4), Y1, Y2
-	VMULPS     Y0, Y2, Y2
-	VMASKMOVPS Y2, Y1, (AX)(DX*4)
+	VMOVDQU    32(SI)(CX*4), Y1
+	VMASKMOVPS (AX)(DX*4), Y1, Y1
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y1, (SP)
+	LEAQ       (AX)(DX*4), AX
+	XORQ       CX, CX
 
-done4:
+tailcopy6:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, BX
+	JB   tailcopy6
+
+done5:
 	VZEROUPPER
 	RET

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func dotAVX512(x []float32, y []float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2
 TEXT ·dotAVX512(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -62,12 +62,12 @@ done1:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDPS        X1, X0, X0
-	MOVSS         X0, ret+48(FP)
+	VMOVSS        X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func dotAVX2(x []float32, y []float32) float32
-// Requires: AVX, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -105,6 +105,7 @@ vectors2:
 tail2:
 	TESTQ       DX, DX
 	JZ          done2
+	MOVQ        DX, SI
 	LEAQ        rowTailMask<>+0(SB), SI
 	NEGQ        DX
 	VMOVDQU     32(SI)(DX*4), Y4
@@ -122,7 +123,7 @@ done2:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDPS       X1, X0, X0
-	MOVSS        X0, ret+48(FP)
+	VMOVSS       X0, ret+48(FP)
 	VZEROUPPER
 	RET
 

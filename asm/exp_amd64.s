@@ -357,7 +357,7 @@ GLOBL expBias<>(SB), RODATA|NOPTR, $64
 
 // func expAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·expAVX2(SB), NOSPLIT, $0-48
+TEXT ·expAVX2(SB), NOSPLIT, $32-48
 	VMOVUPS expHi<>+0(SB), Y0
 	VMOVUPS expLo<>+0(SB), Y1
 	MOVQ    dst_base+0(FP), AX
@@ -457,34 +457,44 @@ vectors2:
 tail2:
 	TESTQ        DX, DX
 	JZ           done2
-	LEAQ         rowTailMask<>+0(SB), SI
+	MOVQ         DX, SI
+	LEAQ         rowTailMask<>+0(SB), DI
 	NEGQ         DX
-	VMOVDQU      32(SI)(DX*4), Y2
-	VMASKMOVPS   (CX)(BX*4), Y2, Y3
-	VMINPS       Y3, Y0, Y3
-	VMAXPS       Y3, Y1, Y3
-	VMULPS       expLog2e<>+0(SB), Y3, Y0
+	VMOVDQU      32(DI)(DX*4), Y2
+	VMASKMOVPS   (CX)(BX*4), Y2, Y2
+	VMINPS       Y2, Y0, Y2
+	VMAXPS       Y2, Y1, Y2
+	VMULPS       expLog2e<>+0(SB), Y2, Y0
 	VCVTPS2DQ    Y0, Y1
 	VCVTDQ2PS    Y1, Y0
-	VFNMADD231PS expLn2Hi<>+0(SB), Y0, Y3
-	VFNMADD231PS expLn2Lo<>+0(SB), Y0, Y3
-	VMOVUPS      expQ4<>+0(SB), Y4
-	VFMADD213PS  expQ3<>+0(SB), Y3, Y4
-	VFMADD213PS  expQ2<>+0(SB), Y3, Y4
-	VFMADD213PS  expQ1<>+0(SB), Y3, Y4
-	VFMADD213PS  expQ0<>+0(SB), Y3, Y4
-	VMULPS       Y3, Y3, Y0
-	VFMADD213PS  Y3, Y0, Y4
-	VADDPS       rowOne<>+0(SB), Y4, Y4
+	VFNMADD231PS expLn2Hi<>+0(SB), Y0, Y2
+	VFNMADD231PS expLn2Lo<>+0(SB), Y0, Y2
+	VMOVUPS      expQ4<>+0(SB), Y3
+	VFMADD213PS  expQ3<>+0(SB), Y2, Y3
+	VFMADD213PS  expQ2<>+0(SB), Y2, Y3
+	VFMADD213PS  expQ1<>+0(SB), Y2, Y3
+	VFMADD213PS  expQ0<>+0(SB), Y2, Y3
+	VMULPS       Y2, Y2, Y0
+	VFMADD213PS  Y2, Y0, Y3
+	VADDPS       rowOne<>+0(SB), Y3, Y3
 	VPSRAD       $0x01, Y1, Y0
 	VPSUBD       Y0, Y1, Y1
 	VPADDD       expBias<>+0(SB), Y0, Y0
 	VPSLLD       $0x17, Y0, Y0
 	VPADDD       expBias<>+0(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y0, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VMASKMOVPS   Y4, Y2, (AX)(BX*4)
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VMOVUPS      Y3, (SP)
+	LEAQ         (AX)(BX*4), AX
+	XORQ         CX, CX
+
+tailcopy3:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, SI
+	JB   tailcopy3
 
 done2:
 	VZEROUPPER

@@ -24,11 +24,25 @@ func CacheSizes() (l1d, l2, l3 int) {
 // a is a packed A micro-panel of height mr (mr consecutive floats per k);
 // b is NR consecutive floats per k, ldb apart (ldb = NR for a packed panel,
 // the row length of B when B is used in place).
+//
+// RunA is the same tile with A read in place from a strided matrix (element
+// (i,p) at a[i*rsa+p*csa], row-major rsa = lda, csa = 1, or column-major
+// rsa = 1, csa = lda) instead of a packed panel: the sums and their order
+// are the same, so the two agree bitwise. It saves packing A when A has
+// little reuse (few column panels of B per row panel of A: the small-K,
+// tall-M products of a transformer layer and its weight gradients). Paths
+// without it have DirectA false.
 type Microkernel struct {
 	Path   string // "avx512", "avx2" or "generic"
 	MR, NR int    // largest tile height; tile width
 	run    func(mr, k int, a, b, c []float32, ldb, ldc int, acc bool)
+	// runRowA and runColA read A in place, a[i*lda+p] and a[p*lda+i];
+	// nil when the path has none.
+	runRowA, runColA func(mr, k int, a []float32, lda int, b, c []float32, ldb, ldc int, acc bool)
 }
+
+// DirectA reports whether the path has RunA.
+func (mk Microkernel) DirectA() bool { return mk.runRowA != nil && mk.runColA != nil }
 
 // Generic micro-tile of the pure-Go twin. 4×16 keeps the four row
 // accumulators of one column in registers in the inner loop.
@@ -64,7 +78,7 @@ func GemmKernels() []Microkernel {
 
 // GemmKernelGeneric returns the pure-Go micro-kernel (the test oracle).
 func GemmKernelGeneric() Microkernel {
-	return Microkernel{Path: "generic", MR: genericMR, NR: genericNR, run: gemmGeneric}
+	return Microkernel{Path: "generic", MR: genericMR, NR: genericNR, run: gemmGeneric, runRowA: gemmGenericRowA, runColA: gemmGenericColA}
 }
 
 // Run computes one tile (see Microkernel). It checks the slice lengths and
@@ -91,16 +105,67 @@ func (mk Microkernel) Run(mr, k int, a, b, c []float32, ldb, ldc int, acc bool) 
 	mk.run(mr, k, a, b, c, ldb, ldc, acc)
 }
 
+// RunA computes one tile like Run with A read in place: element (i,p) of
+// the tile's A is a[i*rsa+p*csa], where rsa or csa must be 1 (a row-major
+// or a column-major A). It panics when the path has no such variant
+// (DirectA false) or on a shape or length mismatch: rsa, csa ≥ 1, one of
+// them 1, len(a) ≥ (mr-1)·rsa+(k-1)·csa+1, and the bounds of Run for b
+// and c.
+func (mk Microkernel) RunA(mr, k int, a []float32, rsa, csa int, b, c []float32, ldb, ldc int, acc bool) {
+	if !mk.DirectA() {
+		panic(errGemmNoDirectA)
+	}
+	if mr < 1 || mr > mk.MR || k < 0 || rsa < 1 || csa < 1 || (rsa != 1 && csa != 1) || ldb < mk.NR || ldc < mk.NR {
+		panic(errGemmTile)
+	}
+	if len(c) < (mr-1)*ldc+mk.NR {
+		panic(errGemmShortC)
+	}
+	if k == 0 {
+		if !acc {
+			for i := 0; i < mr; i++ {
+				clear(c[i*ldc : i*ldc+mk.NR])
+			}
+		}
+		return
+	}
+	if len(a) < (mr-1)*rsa+(k-1)*csa+1 || len(b) < (k-1)*ldb+mk.NR {
+		panic(errGemmShortAB)
+	}
+	if csa == 1 {
+		mk.runRowA(mr, k, a, rsa, b, c, ldb, ldc, acc)
+	} else {
+		mk.runColA(mr, k, a, csa, b, c, ldb, ldc, acc)
+	}
+}
+
 // gemmGeneric is the pure-Go micro-kernel: the fallback and the test oracle.
 // It accumulates with separate multiply and add (no FMA), so it can differ
 // from the assembly in the last bits.
 func gemmGeneric(mr, k int, a, b, c []float32, ldb, ldc int, acc bool) {
+	gemmGenericStrided(mr, k, a, 1, mr, b, c, ldb, ldc, acc)
+}
+
+// gemmGenericRowA is gemmGeneric with A read in place (a[i*lda+p]).
+func gemmGenericRowA(mr, k int, a []float32, lda int, b, c []float32, ldb, ldc int, acc bool) {
+	gemmGenericStrided(mr, k, a, lda, 1, b, c, ldb, ldc, acc)
+}
+
+// gemmGenericColA is gemmGeneric with A read in place (a[p*lda+i]).
+func gemmGenericColA(mr, k int, a []float32, lda int, b, c []float32, ldb, ldc int, acc bool) {
+	gemmGenericStrided(mr, k, a, 1, lda, b, c, ldb, ldc, acc)
+}
+
+// gemmGenericStrided is the generic tile with A element (i,p) at
+// a[i*rsa+p*csa]; one body serves the packed and in-place variants, so they
+// round identically.
+func gemmGenericStrided(mr, k int, a []float32, rsa, csa int, b, c []float32, ldb, ldc int, acc bool) {
 	const nr = genericNR
 	var t [genericMR * nr]float32
 	for p := 0; p < k; p++ {
 		bp := b[p*ldb : p*ldb+nr]
-		ap := a[p*mr : p*mr+mr]
-		for i, av := range ap {
+		for i := 0; i < mr; i++ {
+			av := a[i*rsa+p*csa]
 			ti := t[i*nr : i*nr+nr]
 			for j, bv := range bp {
 				ti[j] += av * bv
@@ -122,7 +187,65 @@ func gemmGeneric(mr, k int, a, b, c []float32, ldb, ldc int, acc bool) {
 
 // Panic messages of the micro-kernel API (programmer errors).
 const (
-	errGemmTile    = "asm: gemm tile: mr, k, ldb or ldc out of range"
-	errGemmShortC  = "asm: gemm tile: len(c) < (mr-1)*ldc+NR"
-	errGemmShortAB = "asm: gemm tile: len(a) < k*mr or len(b) < (k-1)*ldb+NR"
+	errGemmTile      = "asm: gemm tile: mr, k, ldb or ldc out of range"
+	errGemmShortC    = "asm: gemm tile: len(c) < (mr-1)*ldc+NR"
+	errGemmShortAB   = "asm: gemm tile: len(a) < k*mr (RunA: (mr-1)*rsa+(k-1)*csa+1) or len(b) < (k-1)*ldb+NR"
+	errGemmNoDirectA = "asm: gemm tile: RunA on a path without in-place-A kernels"
 )
+
+// CopyBlocks16 copies n blocks of 16 floats between strided positions (the
+// packing of B rows into micro-panels):
+//
+//	for i < n: dst[i*dstStride : i*dstStride+16] = src[i*srcStride : i*srcStride+16]
+//
+// Strides are in floats. It panics when n < 0 or a slice is too short for
+// the last block ((n-1)·stride+16).
+func CopyBlocks16(dst, src []float32, n, dstStride, srcStride int) {
+	if n < 0 {
+		panic(errCopyBlocks)
+	}
+	if n == 0 {
+		return
+	}
+	if dstStride < 0 || srcStride < 0 || len(dst) < (n-1)*dstStride+16 || len(src) < (n-1)*srcStride+16 {
+		panic(errCopyBlocks)
+	}
+	copyBlocks16(dst, src, n, dstStride, srcStride)
+}
+
+func copyBlocks16Generic(dst, src []float32, n, dstStride, srcStride int) {
+	for i := 0; i < n; i++ {
+		copy(dst[i*dstStride:i*dstStride+16], src[i*srcStride:i*srcStride+16])
+	}
+}
+
+const errCopyBlocks = "asm: CopyBlocks16: negative count or stride, or slice shorter than (n-1)*stride+16"
+
+// TransposePanel16 packs 16 rows of a transposed B (the MatMulNT operand,
+// stored (N,K)) into one 16-wide micro-panel:
+//
+//	dst[p*16+j] = src[j*ld+p]   for j < 16, p < k
+//
+// It panics when k < 0, ld < k, len(dst) < 16·k or len(src) < 15·ld+k.
+func TransposePanel16(dst, src []float32, ld, k int) {
+	if k < 0 || ld < k || len(dst) < 16*k || (k > 0 && len(src) < 15*ld+k) {
+		panic(errTransposePanel)
+	}
+	kb := k / 8
+	if kb > 0 {
+		transposePanel16(dst, src, ld, kb)
+	}
+	transposePanel16Generic(dst, src, ld, kb*8, k)
+}
+
+// transposePanel16Generic packs k steps p0 ≤ p < k of a 16-row panel.
+func transposePanel16Generic(dst, src []float32, ld, p0, k int) {
+	for j := 0; j < 16; j++ {
+		row := src[j*ld : j*ld+k]
+		for p := p0; p < k; p++ {
+			dst[p*16+j] = row[p]
+		}
+	}
+}
+
+const errTransposePanel = "asm: TransposePanel16: k < 0, ld < k, or dst shorter than 16*k or src than 15*ld+k"

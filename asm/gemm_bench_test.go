@@ -15,3 +15,29 @@ func BenchmarkGemmKernel(b *testing.B) {
 	}
 	b.ReportMetric(2*float64(k*mk.MR*mk.NR)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkGemmKernelDirectA runs one full tile with A read in place (k=256),
+// row-major (lda = 384, a transformer activation) and column-major (lda =
+// 384, the dY of a weight gradient), to compare with BenchmarkGemmKernel.
+func BenchmarkGemmKernelDirectA(b *testing.B) {
+	mk := GemmKernel()
+	if !mk.DirectA() {
+		b.Skipf("path %s has no in-place-A kernels", mk.Path)
+	}
+	const k, lda = 256, 384
+	for _, col := range []bool{false, true} {
+		name, rsa, csa := "rowA", lda, 1
+		if col {
+			name, rsa, csa = "colA", 1, lda
+		}
+		b.Run(name, func(b *testing.B) {
+			a := make([]float32, (mk.MR-1)*rsa+(k-1)*csa+1)
+			bb := make([]float32, k*mk.NR)
+			c := make([]float32, mk.MR*mk.NR)
+			for b.Loop() {
+				mk.RunA(mk.MR, k, a, rsa, csa, bb, c, mk.NR, mk.NR, true)
+			}
+			b.ReportMetric(2*float64(k*mk.MR*mk.NR)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

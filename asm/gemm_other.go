@@ -8,3 +8,11 @@ var (
 	gemmKernelAVX2   = GemmKernelGeneric()
 	gemmKernelAVX512 = GemmKernelGeneric()
 )
+
+func copyBlocks16(dst, src []float32, n, dstStride, srcStride int) {
+	copyBlocks16Generic(dst, src, n, dstStride, srcStride)
+}
+
+func transposePanel16(dst, src []float32, ld, kblocks int) {
+	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
+}

@@ -5,10 +5,9 @@
 #include "textflag.h"
 
 // func mulScaleAVX512(dst []float32, x []float32, w []float32, s float32)
-// Requires: AVX, AVX512F, BMI2, SSE
+// Requires: AVX, AVX512F, BMI2
 TEXT ·mulScaleAVX512(SB), NOSPLIT, $0-76
-	MOVSS        s+72(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS s+72(FP), Z0
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         w_base+48(FP), DX
@@ -66,10 +65,9 @@ done1:
 	RET
 
 // func mulScaleAVX2(dst []float32, x []float32, w []float32, s float32)
-// Requires: AVX, AVX2, SSE
-TEXT ·mulScaleAVX2(SB), NOSPLIT, $0-76
-	MOVSS        s+72(FP), X0
-	VBROADCASTSS X0, Y0
+// Requires: AVX
+TEXT ·mulScaleAVX2(SB), NOSPLIT, $32-76
+	VBROADCASTSS s+72(FP), Y0
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         w_base+48(FP), DX
@@ -113,14 +111,24 @@ vectors2:
 tail2:
 	TESTQ      BX, BX
 	JZ         done2
-	LEAQ       rowTailMask<>+0(SB), DI
+	MOVQ       BX, DI
+	LEAQ       rowTailMask<>+0(SB), R8
 	NEGQ       BX
-	VMOVDQU    32(DI)(BX*4), Y1
+	VMOVDQU    32(R8)(BX*4), Y1
 	VMASKMOVPS (CX)(SI*4), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS (DX)(SI*4), Y1, Y0
 	VMULPS     Y0, Y2, Y2
-	VMASKMOVPS Y2, Y1, (AX)(SI*4)
+	VMOVUPS    Y2, (SP)
+	LEAQ       (AX)(SI*4), AX
+	XORQ       CX, CX
+
+tailcopy3:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, DI
+	JB   tailcopy3
 
 done2:
 	VZEROUPPER
@@ -145,7 +153,7 @@ DATA rowTailMask<>+60(SB)/4, $0x00000000
 GLOBL rowTailMask<>(SB), RODATA|NOPTR, $64
 
 // func dot3AVX512(x []float32, y []float32, z []float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2
 TEXT ·dot3AVX512(SB), NOSPLIT, $0-76
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -157,9 +165,9 @@ TEXT ·dot3AVX512(SB), NOSPLIT, $0-76
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-blocks3:
+blocks4:
 	CMPQ        BX, $0x00000040
-	JB          vectors3
+	JB          vectors4
 	VMOVUPS     (AX)(SI*4), Z4
 	VMULPS      (CX)(SI*4), Z4, Z4
 	VFMADD231PS (DX)(SI*4), Z4, Z0
@@ -174,21 +182,21 @@ blocks3:
 	VFMADD231PS 192(DX)(SI*4), Z4, Z3
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000040, BX
-	JMP         blocks3
+	JMP         blocks4
 
-vectors3:
+vectors4:
 	CMPQ        BX, $0x00000010
-	JB          tail3
+	JB          tail4
 	VMOVUPS     (AX)(SI*4), Z4
 	VMULPS      (CX)(SI*4), Z4, Z4
 	VFMADD231PS (DX)(SI*4), Z4, Z0
 	ADDQ        $0x00000010, SI
 	SUBQ        $0x00000010, BX
-	JMP         vectors3
+	JMP         vectors4
 
-tail3:
+tail4:
 	TESTQ       BX, BX
-	JZ          done3
+	JZ          done4
 	MOVL        $0xffffffff, DI
 	BZHIL       BX, DI, BX
 	KMOVW       BX, K1
@@ -198,7 +206,7 @@ tail3:
 	VMOVUPS.Z   (DX)(SI*4), K1, Z5
 	VFMADD231PS Z5, Z4, Z0
 
-done3:
+done4:
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
@@ -210,12 +218,12 @@ done3:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDPS        X1, X0, X0
-	MOVSS         X0, ret+72(FP)
+	VMOVSS        X0, ret+72(FP)
 	VZEROUPPER
 	RET
 
 // func dot3AVX2(x []float32, y []float32, z []float32) float32
-// Requires: AVX, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·dot3AVX2(SB), NOSPLIT, $0-76
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -227,9 +235,9 @@ TEXT ·dot3AVX2(SB), NOSPLIT, $0-76
 	VXORPS Y3, Y3, Y3
 	XORQ   SI, SI
 
-blocks4:
+blocks5:
 	CMPQ        BX, $0x00000020
-	JB          vectors4
+	JB          vectors5
 	VMOVUPS     (AX)(SI*4), Y4
 	VMULPS      (CX)(SI*4), Y4, Y4
 	VFMADD231PS (DX)(SI*4), Y4, Y0
@@ -244,21 +252,22 @@ blocks4:
 	VFMADD231PS 96(DX)(SI*4), Y4, Y3
 	ADDQ        $0x00000020, SI
 	SUBQ        $0x00000020, BX
-	JMP         blocks4
+	JMP         blocks5
 
-vectors4:
+vectors5:
 	CMPQ        BX, $0x00000008
-	JB          tail4
+	JB          tail5
 	VMOVUPS     (AX)(SI*4), Y4
 	VMULPS      (CX)(SI*4), Y4, Y4
 	VFMADD231PS (DX)(SI*4), Y4, Y0
 	ADDQ        $0x00000008, SI
 	SUBQ        $0x00000008, BX
-	JMP         vectors4
+	JMP         vectors5
 
-tail4:
+tail5:
 	TESTQ       BX, BX
-	JZ          done4
+	JZ          done5
+	MOVQ        BX, DI
 	LEAQ        rowTailMask<>+0(SB), DI
 	NEGQ        BX
 	VMOVDQU     32(DI)(BX*4), Y4
@@ -268,7 +277,7 @@ tail4:
 	VMASKMOVPS  (DX)(SI*4), Y4, Y4
 	VFMADD231PS Y4, Y5, Y0
 
-done4:
+done5:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -278,17 +287,15 @@ done4:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDPS       X1, X0, X0
-	MOVSS        X0, ret+72(FP)
+	VMOVSS       X0, ret+72(FP)
 	VZEROUPPER
 	RET
 
 // func rmsNormBackwardAVX512(dx []float32, dw []float32, dout []float32, x []float32, w []float32, rstd float32, c float32)
-// Requires: AVX, AVX512F, BMI2, SSE
+// Requires: AVX, AVX512F, BMI2
 TEXT ·rmsNormBackwardAVX512(SB), NOSPLIT, $0-128
-	MOVSS        rstd+120(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        c+124(FP), X1
-	VBROADCASTSS X1, Z1
+	VBROADCASTSS rstd+120(FP), Z0
+	VBROADCASTSS c+124(FP), Z1
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         dw_base+24(FP), CX
 	MOVQ         dout_base+48(FP), DX
@@ -297,9 +304,9 @@ TEXT ·rmsNormBackwardAVX512(SB), NOSPLIT, $0-128
 	MOVQ         x_len+80(FP), DI
 	XORQ         R8, R8
 
-blocks5:
+blocks6:
 	CMPQ         DI, $0x00000020
-	JB           vectors5
+	JB           vectors6
 	VMOVUPS      (DX)(R8*4), Z2
 	VMOVUPS      (BX)(R8*4), Z3
 	VMULPS       Z3, Z2, Z4
@@ -326,11 +333,11 @@ blocks5:
 	VMOVUPS      Z2, 64(AX)(R8*4)
 	ADDQ         $0x00000020, R8
 	SUBQ         $0x00000020, DI
-	JMP          blocks5
+	JMP          blocks6
 
-vectors5:
+vectors6:
 	CMPQ         DI, $0x00000010
-	JB           tail5
+	JB           tail6
 	VMOVUPS      (DX)(R8*4), Z2
 	VMOVUPS      (BX)(R8*4), Z3
 	VMULPS       Z3, Z2, Z4
@@ -345,11 +352,11 @@ vectors5:
 	VMOVUPS      Z2, (AX)(R8*4)
 	ADDQ         $0x00000010, R8
 	SUBQ         $0x00000010, DI
-	JMP          vectors5
+	JMP          vectors6
 
-tail5:
+tail6:
 	TESTQ        DI, DI
-	JZ           done5
+	JZ           done6
 	MOVL         $0xffffffff, R9
 	BZHIL        DI, R9, DI
 	KMOVW        DI, K1
@@ -367,17 +374,15 @@ tail5:
 	VADDPS       Z4, Z0, Z0
 	VMOVUPS      Z0, K1, (AX)(R8*4)
 
-done5:
+done6:
 	VZEROUPPER
 	RET
 
 // func rmsNormBackwardAVX2(dx []float32, dw []float32, dout []float32, x []float32, w []float32, rstd float32, c float32)
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·rmsNormBackwardAVX2(SB), NOSPLIT, $0-128
-	MOVSS        rstd+120(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        c+124(FP), X1
-	VBROADCASTSS X1, Y1
+// Requires: AVX, FMA3
+TEXT ·rmsNormBackwardAVX2(SB), NOSPLIT, $32-128
+	VBROADCASTSS rstd+120(FP), Y0
+	VBROADCASTSS c+124(FP), Y1
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         dw_base+24(FP), CX
 	MOVQ         dout_base+48(FP), DX
@@ -386,9 +391,9 @@ TEXT ·rmsNormBackwardAVX2(SB), NOSPLIT, $0-128
 	MOVQ         x_len+80(FP), DI
 	XORQ         R8, R8
 
-blocks6:
+blocks7:
 	CMPQ         DI, $0x00000010
-	JB           vectors6
+	JB           vectors7
 	VMOVUPS      (DX)(R8*4), Y2
 	VMOVUPS      (BX)(R8*4), Y3
 	VMULPS       Y3, Y2, Y4
@@ -415,11 +420,11 @@ blocks6:
 	VMOVUPS      Y2, 32(AX)(R8*4)
 	ADDQ         $0x00000010, R8
 	SUBQ         $0x00000010, DI
-	JMP          blocks6
+	JMP          blocks7
 
-vectors6:
+vectors7:
 	CMPQ         DI, $0x00000008
-	JB           tail6
+	JB           tail7
 	VMOVUPS      (DX)(R8*4), Y2
 	VMOVUPS      (BX)(R8*4), Y3
 	VMULPS       Y3, Y2, Y4
@@ -434,28 +439,47 @@ vectors6:
 	VMOVUPS      Y2, (AX)(R8*4)
 	ADDQ         $0x00000008, R8
 	SUBQ         $0x00000008, DI
-	JMP          vectors6
+	JMP          vectors7
 
-tail6:
-	TESTQ        DI, DI
-	JZ           done6
-	LEAQ         rowTailMask<>+0(SB), R9
-	NEGQ         DI
-	VMOVDQU      32(R9)(DI*4), Y2
-	VMASKMOVPS   (DX)(R8*4), Y2, Y3
-	VMASKMOVPS   (BX)(R8*4), Y2, Y4
-	VMULPS       Y4, Y3, Y5
-	VMASKMOVPS   (CX)(R8*4), Y2, Y6
-	VFMADD231PS  Y0, Y5, Y6
-	VMASKMOVPS   Y6, Y2, (CX)(R8*4)
+tail7:
+	TESTQ       DI, DI
+	JZ          done7
+	MOVQ        DI, R9
+	LEAQ        rowTailMask<>+0(SB), R10
+	NEGQ        DI
+	VMOVDQU     32(R10)(DI*4), Y2
+	VMASKMOVPS  (DX)(R8*4), Y2, Y3
+	VMASKMOVPS  (BX)(R8*4), Y2, Y4
+	VMULPS      Y4, Y3, Y5
+	VMASKMOVPS  (CX)(R8*4), Y2, Y6
+	VFMADD231PS Y0, Y5, Y6
+	VMOVUPS     Y6, (SP)
+	LEAQ        (CX)(R8*4), CX
+	XORQ        DX, DX
+
+tailcopy8:
+	MOVL         (SP)(DX*4), BX
+	MOVL         BX, (CX)(DX*4)
+	INCQ         DX
+	CMPQ         DX, R9
+	JB           tailcopy8
 	VMASKMOVPS   (SI)(R8*4), Y2, Y5
 	VMULPS       Y5, Y0, Y5
 	VMULPS       Y3, Y5, Y5
 	VFNMADD231PS Y1, Y4, Y5
 	VMASKMOVPS   (AX)(R8*4), Y2, Y0
 	VADDPS       Y5, Y0, Y0
-	VMASKMOVPS   Y0, Y2, (AX)(R8*4)
+	VMOVUPS      Y0, (SP)
+	LEAQ         (AX)(R8*4), AX
+	XORQ         CX, CX
 
-done6:
+tailcopy9:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, R9
+	JB   tailcopy9
+
+done7:
 	VZEROUPPER
 	RET

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func maxAVX512(x []float32) float32
-// Requires: AVX, AVX512F, AVX512VL, BMI2, SSE
+// Requires: AVX, AVX512F, AVX512VL, BMI2
 TEXT ·maxAVX512(SB), NOSPLIT, $0-28
 	MOVQ    x_base+0(FP), AX
 	MOVQ    x_len+8(FP), CX
@@ -56,7 +56,7 @@ done1:
 	VMAXPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VMAXPS        X1, X0, X0
-	MOVSS         X0, ret+24(FP)
+	VMOVSS        X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
@@ -79,7 +79,7 @@ DATA rowNegInf<>+60(SB)/4, $0xff800000
 GLOBL rowNegInf<>(SB), RODATA|NOPTR, $64
 
 // func maxAVX2(x []float32) float32
-// Requires: AVX, SSE
+// Requires: AVX
 TEXT ·maxAVX2(SB), NOSPLIT, $0-28
 	MOVQ    x_base+0(FP), AX
 	MOVQ    x_len+8(FP), CX
@@ -111,6 +111,7 @@ vectors2:
 tail2:
 	TESTQ      CX, CX
 	JZ         done2
+	MOVQ       CX, BX
 	LEAQ       rowTailMask<>+0(SB), BX
 	NEGQ       CX
 	VMOVDQU    32(BX)(CX*4), Y4
@@ -128,7 +129,7 @@ done2:
 	VMAXPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VMAXPS       X1, X0, X0
-	MOVSS        X0, ret+24(FP)
+	VMOVSS       X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
@@ -151,12 +152,11 @@ DATA rowTailMask<>+60(SB)/4, $0x00000000
 GLOBL rowTailMask<>(SB), RODATA|NOPTR, $64
 
 // func expSubSumAVX512(dst []float32, x []float32, m float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2, SSE
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2
 TEXT ·expSubSumAVX512(SB), NOSPLIT, $0-60
 	VMOVUPS      expHi<>+0(SB), Z0
 	VMOVUPS      expLo<>+0(SB), Z1
-	MOVSS        m+48(FP), X2
-	VBROADCASTSS X2, Z2
+	VBROADCASTSS m+48(FP), Z2
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
@@ -304,7 +304,7 @@ done3:
 	VADDPS        X0, X3, X3
 	VMOVSHDUP     X3, X0
 	VADDPS        X0, X3, X3
-	MOVSS         X3, ret+56(FP)
+	VMOVSS        X3, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -525,12 +525,11 @@ DATA expBias<>+60(SB)/4, $0x0000007f
 GLOBL expBias<>(SB), RODATA|NOPTR, $64
 
 // func expSubSumAVX2(dst []float32, x []float32, m float32) float32
-// Requires: AVX, AVX2, FMA3, SSE
-TEXT ·expSubSumAVX2(SB), NOSPLIT, $0-60
+// Requires: AVX, AVX2, FMA3
+TEXT ·expSubSumAVX2(SB), NOSPLIT, $32-60
 	VMOVUPS      expHi<>+0(SB), Y0
 	VMOVUPS      expLo<>+0(SB), Y1
-	MOVSS        m+48(FP), X2
-	VBROADCASTSS X2, Y2
+	VBROADCASTSS m+48(FP), Y2
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
@@ -636,9 +635,10 @@ vectors4:
 tail4:
 	TESTQ        DX, DX
 	JZ           done4
-	LEAQ         rowTailMask<>+0(SB), SI
+	MOVQ         DX, SI
+	LEAQ         rowTailMask<>+0(SB), DI
 	NEGQ         DX
-	VMOVDQU      32(SI)(DX*4), Y5
+	VMOVDQU      32(DI)(DX*4), Y5
 	VMASKMOVPS   (CX)(BX*4), Y5, Y6
 	VSUBPS       Y2, Y6, Y6
 	VMINPS       Y6, Y0, Y6
@@ -664,9 +664,18 @@ tail4:
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y0, Y2, Y2
 	VMULPS       Y1, Y2, Y2
-	VMASKMOVPS   Y2, Y5, (AX)(BX*4)
-	VADDPS       Y3, Y2, Y2
-	VBLENDVPS    Y5, Y2, Y3, Y3
+	VMOVUPS      Y2, (SP)
+	LEAQ         (AX)(BX*4), AX
+	XORQ         CX, CX
+
+tailcopy5:
+	MOVL      (SP)(CX*4), DX
+	MOVL      DX, (AX)(CX*4)
+	INCQ      CX
+	CMPQ      CX, SI
+	JB        tailcopy5
+	VADDPS    Y3, Y2, Y2
+	VBLENDVPS Y5, Y2, Y3, Y3
 
 done4:
 	VADDPS       Y4, Y3, Y3
@@ -676,6 +685,6 @@ done4:
 	VADDPS       X0, X3, X3
 	VMOVSHDUP    X3, X0
 	VADDPS       X0, X3, X3
-	MOVSS        X3, ret+56(FP)
+	VMOVSS       X3, ret+56(FP)
 	VZEROUPPER
 	RET

@@ -393,7 +393,7 @@ GLOBL expBias<>(SB), RODATA|NOPTR, $64
 
 // func swigluAVX2(dst []float32, gate []float32, up []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·swigluAVX2(SB), NOSPLIT, $0-72
+TEXT ·swigluAVX2(SB), NOSPLIT, $32-72
 	VMOVUPS expHi<>+0(SB), Y0
 	VMOVUPS expLo<>+0(SB), Y1
 	MOVQ    dst_base+0(FP), AX
@@ -506,9 +506,10 @@ vectors2:
 tail2:
 	TESTQ        BX, BX
 	JZ           done2
-	LEAQ         rowTailMask<>+0(SB), DI
+	MOVQ         BX, DI
+	LEAQ         rowTailMask<>+0(SB), R8
 	NEGQ         BX
-	VMOVDQU      32(DI)(BX*4), Y2
+	VMOVDQU      32(R8)(BX*4), Y2
 	VMASKMOVPS   (CX)(SI*4), Y2, Y3
 	VXORPS       rowSign<>+0(SB), Y3, Y4
 	VMINPS       Y4, Y0, Y4
@@ -538,7 +539,16 @@ tail2:
 	VDIVPS       Y5, Y3, Y3
 	VMASKMOVPS   (DX)(SI*4), Y2, Y0
 	VMULPS       Y0, Y3, Y3
-	VMASKMOVPS   Y3, Y2, (AX)(SI*4)
+	VMOVUPS      Y3, (SP)
+	LEAQ         (AX)(SI*4), AX
+	XORQ         CX, CX
+
+tailcopy3:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, DI
+	JB   tailcopy3
 
 done2:
 	VZEROUPPER
@@ -576,9 +586,9 @@ TEXT ·swigluBackwardAVX512(SB), NOSPLIT, $0-120
 	MOVQ    gate_len+80(FP), DI
 	XORQ    R8, R8
 
-blocks3:
+blocks4:
 	CMPQ         DI, $0x00000020
-	JB           vectors3
+	JB           vectors4
 	VMOVUPS      (BX)(R8*4), Z3
 	VPXORD       rowSign<>+0(SB), Z3, Z4
 	VMINPS       Z4, Z0, Z4
@@ -659,11 +669,11 @@ blocks3:
 	VMOVUPS      Z4, 64(AX)(R8*4)
 	ADDQ         $0x00000020, R8
 	SUBQ         $0x00000020, DI
-	JMP          blocks3
+	JMP          blocks4
 
-vectors3:
+vectors4:
 	CMPQ         DI, $0x00000010
-	JB           tail3
+	JB           tail4
 	VMOVUPS      (BX)(R8*4), Z3
 	VPXORD       rowSign<>+0(SB), Z3, Z4
 	VMINPS       Z4, Z0, Z4
@@ -705,11 +715,11 @@ vectors3:
 	VMOVUPS      Z4, (AX)(R8*4)
 	ADDQ         $0x00000010, R8
 	SUBQ         $0x00000010, DI
-	JMP          vectors3
+	JMP          vectors4
 
-tail3:
+tail4:
 	TESTQ        DI, DI
-	JZ           done3
+	JZ           done4
 	MOVL         $0xffffffff, R9
 	BZHIL        DI, R9, DI
 	KMOVW        DI, K1
@@ -754,13 +764,13 @@ tail3:
 	VFMADD231PS  Z4, Z1, Z0
 	VMOVUPS      Z0, K1, (AX)(R8*4)
 
-done3:
+done4:
 	VZEROUPPER
 	RET
 
 // func swigluBackwardAVX2(dgate []float32, dup []float32, dout []float32, gate []float32, up []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·swigluBackwardAVX2(SB), NOSPLIT, $0-120
+TEXT ·swigluBackwardAVX2(SB), NOSPLIT, $32-120
 	VMOVUPS expHi<>+0(SB), Y0
 	VMOVUPS expLo<>+0(SB), Y1
 	VMOVUPS rowOne<>+0(SB), Y2
@@ -772,9 +782,9 @@ TEXT ·swigluBackwardAVX2(SB), NOSPLIT, $0-120
 	MOVQ    gate_len+80(FP), DI
 	XORQ    R8, R8
 
-blocks4:
+blocks5:
 	CMPQ         DI, $0x00000010
-	JB           vectors4
+	JB           vectors5
 	VMOVUPS      (BX)(R8*4), Y3
 	VXORPS       rowSign<>+0(SB), Y3, Y4
 	VMINPS       Y4, Y0, Y4
@@ -855,11 +865,11 @@ blocks4:
 	VMOVUPS      Y4, 32(AX)(R8*4)
 	ADDQ         $0x00000010, R8
 	SUBQ         $0x00000010, DI
-	JMP          blocks4
+	JMP          blocks5
 
-vectors4:
+vectors5:
 	CMPQ         DI, $0x00000008
-	JB           tail4
+	JB           tail5
 	VMOVUPS      (BX)(R8*4), Y3
 	VXORPS       rowSign<>+0(SB), Y3, Y4
 	VMINPS       Y4, Y0, Y4
@@ -901,14 +911,15 @@ vectors4:
 	VMOVUPS      Y4, (AX)(R8*4)
 	ADDQ         $0x00000008, R8
 	SUBQ         $0x00000008, DI
-	JMP          vectors4
+	JMP          vectors5
 
-tail4:
+tail5:
 	TESTQ        DI, DI
-	JZ           done4
-	LEAQ         rowTailMask<>+0(SB), R9
+	JZ           done5
+	MOVQ         DI, R9
+	LEAQ         rowTailMask<>+0(SB), R10
 	NEGQ         DI
-	VMOVDQU      32(R9)(DI*4), Y3
+	VMOVDQU      32(R10)(DI*4), Y3
 	VMASKMOVPS   (BX)(R8*4), Y3, Y4
 	VXORPS       rowSign<>+0(SB), Y4, Y5
 	VMINPS       Y5, Y0, Y5
@@ -940,16 +951,34 @@ tail4:
 	VMULPS       Y0, Y4, Y5
 	VMASKMOVPS   (CX)(R8*4), Y3, Y6
 	VFMADD231PS  Y5, Y1, Y6
-	VMASKMOVPS   Y6, Y3, (CX)(R8*4)
-	VSUBPS       Y0, Y2, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VMASKMOVPS   (SI)(R8*4), Y3, Y2
-	VMULPS       Y2, Y1, Y1
-	VMULPS       Y0, Y1, Y1
-	VMASKMOVPS   (AX)(R8*4), Y3, Y0
-	VFMADD231PS  Y5, Y1, Y0
-	VMASKMOVPS   Y0, Y3, (AX)(R8*4)
+	VMOVUPS      Y6, (SP)
+	LEAQ         (CX)(R8*4), CX
+	XORQ         DX, DX
 
-done4:
+tailcopy6:
+	MOVL        (SP)(DX*4), BX
+	MOVL        BX, (CX)(DX*4)
+	INCQ        DX
+	CMPQ        DX, R9
+	JB          tailcopy6
+	VSUBPS      Y0, Y2, Y5
+	VFMADD213PS Y2, Y4, Y5
+	VMASKMOVPS  (SI)(R8*4), Y3, Y2
+	VMULPS      Y2, Y1, Y1
+	VMULPS      Y0, Y1, Y1
+	VMASKMOVPS  (AX)(R8*4), Y3, Y0
+	VFMADD231PS Y5, Y1, Y0
+	VMOVUPS     Y0, (SP)
+	LEAQ        (AX)(R8*4), AX
+	XORQ        CX, CX
+
+tailcopy7:
+	MOVL (SP)(CX*4), DX
+	MOVL DX, (AX)(CX*4)
+	INCQ CX
+	CMPQ CX, R9
+	JB   tailcopy7
+
+done5:
 	VZEROUPPER
 	RET

@@ -13,7 +13,8 @@ package nn
 // into it, so more prompts than maxBatch are processed without waiting for
 // the slowest row of a chunk. In the last layer, only the rows that predict
 // a token (decode rows and each prompt's last token) go past the k/v
-// projection.
+// projection. Repeated prompts (G samples per prompt) are prefilled once:
+// the other copies take a copy of the cached keys and values (findSource).
 //
 // The weights are packed for the matmul micro-kernel once per Generate call
 // (tensor.PackedB), since a decode step's products have few rows and
@@ -129,13 +130,13 @@ type Generator struct {
 
 // genSlot is the state of one KV-cache slot.
 type genSlot struct {
-	seq    int // prompt index, or -1 when the slot is free
-	n      int // positions of the sequence in the cache (once the step built runs)
-	next   int32
-	limit  int // most tokens this completion may get
+	seq    int   // prompt index, or -1 when the slot is free
+	n      int   // positions of the sequence in the cache (once the step built runs)
+	next   int32 // the last sampled token, fed at position n while decoding
+	limit  int   // most tokens this completion may get
 	active bool
 	// src ≥ 0: the slot waits to copy its prompt's keys and values from
-	// slot src, which holds the same prompt (see share).
+	// slot src, which holds the same prompt (see findSource).
 	src int
 	pcg *rand.PCG
 	rng *rand.Rand

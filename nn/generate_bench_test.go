@@ -52,3 +52,40 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGenerateGroups is the RL rollout shape: 2 prompts of 96 tokens ×
+// 8 samples each in 16 slots, 128 new tokens, with and without the shared
+// prefill of repeated prompts.
+func BenchmarkGenerateGroups(b *testing.B) {
+	cfg := ConfigS()
+	m, err := NewModel(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.InitRandom(rand.New(rand.NewPCG(1, 1)))
+	rng := rand.New(rand.NewPCG(2, 2))
+	var prompts [][]int32
+	for range 2 {
+		p := make([]int32, 96)
+		for j := range p {
+			p[j] = int32(rng.IntN(cfg.VocabSize))
+		}
+		for range 8 {
+			prompts = append(prompts, p)
+		}
+	}
+	for _, share := range []bool{true, false} {
+		b.Run(fmt.Sprintf("S/share=%v", share), func(b *testing.B) {
+			g := NewGenerator(m, 16, 96+benchNewTokens)
+			g.noShare = !share
+			sc := SampleConfig{Temperature: 1, MaxNewTokens: benchNewTokens}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := g.Generate(prompts, sc, rand.New(rand.NewPCG(uint64(i), 3))); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(prompts)*benchNewTokens)/b.Elapsed().Seconds(), "tok/s")
+		})
+	}
+}

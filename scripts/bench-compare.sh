@@ -7,13 +7,22 @@
 # ROUNDS rounds of the best-of-BATCHES timing.
 #
 # Environment: ROUNDS (default 3), THREADS ("1 2"), LAYOUTS (NN,NT),
-# MIN_MS (200, per timing batch), BATCHES (3), SHAPES (the issue's list),
-# OUT (directory for the raw TSV; default a temp dir).
+# MIN_MS (200, per timing batch), BATCHES (3), SHAPES (the issue's list, or
+# "model" for the training-step products of the default model, which also
+# makes LAYOUTS default to NN,NT,TN), OUT (directory for the raw TSV;
+# default a temp dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
+if [ "${SHAPES:-}" = model ]; then
+  # Default model (hidden 128, SwiGLU 352, QKV 384, gate+up 704) at 2048
+  # packed tokens and at 256: forward x·Wᵀ and input gradients at M = tokens,
+  # weight gradients (TN) at K = tokens.
+  SHAPES=2048x384x128,2048x128x128,2048x704x128,2048x128x352,2048x128x384,2048x352x128,256x384x128,384x128x2048,128x128x2048,704x128x2048,128x352x2048
+  LAYOUTS=${LAYOUTS:-NN,NT,TN}
+fi
 LAYOUTS=${LAYOUTS:-NN,NT}
 MIN_MS=${MIN_MS:-200}
 BATCHES=${BATCHES:-3}

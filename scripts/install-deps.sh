@@ -29,9 +29,9 @@ fi
 if command -v npm >/dev/null; then
   for d in testdata/npm/*/; do
     [ -f "$d/package.json" ] || continue
-    if [ ! -d "$d/node_modules" ]; then
+    if [ ! -d "$d/node_modules" ] || [ "$d/package.json" -nt "$d/node_modules/.package-lock.json" ]; then
       echo "install-deps: npm install in $d"
-      (cd "$d" && npm install --no-audit --no-fund --silent) || echo "install-deps: npm install failed in $d" >&2
+      (cd "$d" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi) || echo "install-deps: npm install failed in $d" >&2
     fi
   done
 fi

@@ -11,14 +11,22 @@ import (
 // de Geijn 2008; BLIS, Van Zee & van de Geijn 2015). Loop nest and block
 // sizes: blocking.go. Packed layouts: pack.go. Micro-kernels: package asm.
 //
+// Two loop nests share the KC blocking: the classic one packs A into MC×KC
+// blocks (worker), and the direct-A one (directALoops) lets the micro-kernel
+// read A in place, row-major for NN/NT and column-major for TN, when a
+// worker's columns are too few (≤ directAMaxPanels panels) to amortize
+// packing A: the transformer's small-K, tall-M products, where packing A
+// took about 40% of the time.
+//
 // Threading: the t workers split C into t column ranges (or row ranges when
 // C is taller than wide), each a multiple of NR (MR) wide, and each worker
 // runs the whole serial loop nest on its range with its own packing
 // buffers. The duplicated packing (A per worker when splitting columns) is
 // the smaller operand's, and there is no barrier inside a product. Every
 // element of C is summed in the same order (KC blocks ascending, p ascending
-// inside, C added once per block) whatever the split, so the parallel result
-// equals the serial one bitwise.
+// inside, C added once per block) whatever the split and whichever nest a
+// worker runs (packed and in-place A kernels do the same FMAs in the same
+// order), so the parallel result equals the serial one bitwise.
 
 const (
 	// minParallelFlops: products below this many FLOPs (≈ 50 µs on one
@@ -136,7 +144,7 @@ func (g *gemmCall) worker(w int) {
 	mc := min(blk.mc, m1-m0)
 	nc := min(max(blk.nc, blk.ncSmall), n1-n0)
 	ws.pa = grow(ws.pa, mc*kc)
-	ws.pb = grow(ws.pb, kc*((nc+blk.nr-1)/blk.nr*blk.nr))
+	ws.pb = grow(ws.pb, (nc+blk.nr-1)/blk.nr*(kc*blk.nr+bPanelPad))
 	ws.tile = grow(ws.tile, blk.mr*blk.nr)
 
 	// Packing policy for B. With a single row panel there is no reuse of
@@ -151,6 +159,10 @@ func (g *gemmCall) worker(w int) {
 	if m1-m0 <= blk.mc {
 		ncStep = blk.ncSmall
 	}
+	if g.directA(n1 - n0) {
+		g.directALoops(ws, m0, m1, n0, n1, inPlaceB)
+		return
+	}
 
 	for jc := n0; jc < n1; jc += ncStep {
 		nc := min(ncStep, n1-jc)
@@ -158,13 +170,117 @@ func (g *gemmCall) worker(w int) {
 			kc := min(blk.kc, g.k-pc)
 			accum := g.acc || pc > 0
 			if g.pre == nil && !inPlaceB {
-				packB(ws.pb, g.b, pc, kc, jc, nc, blk.nr)
+				packB(ws.pb, g.b, pc, kc, jc, nc, blk.nr, kc*blk.nr+bPanelPad)
 			}
 			for ic := m0; ic < m1; ic += blk.mc {
 				mc := min(blk.mc, m1-ic)
 				packA(ws.pa, g.a, ic, mc, pc, kc, blk.mr)
 				g.macro(ws, ic, mc, jc, nc, pc, kc, accum, inPlaceB)
 			}
+		}
+	}
+}
+
+// directA reports whether a worker with n columns reads A in place: the
+// kernel has the variants, the column range is narrow enough that packing
+// A would not be amortized, and a column-major A (TN) has rows short
+// enough (see directAMaxColStride).
+func (g *gemmCall) directA(n int) bool {
+	if g.a.t && g.a.ld >= directAMaxColStride {
+		return false
+	}
+	return g.mk.DirectA() && (n+g.blk.nr-1)/g.blk.nr <= g.blk.directAPanels
+}
+
+// directALoops is the loop nest with A read in place (no A packing), A
+// row-major (NN, NT) or column-major (TN):
+//
+//	for jc in steps of NC:        B block KC×NC packed once, lives in L2
+//	  for pc in steps of KC:
+//	    for ir in steps of MR:    A rows MR×KC read in place, stay in L1
+//	      for jr in steps of NR:  B micro-panel streams from L2
+//
+// The KC blocks and the order of the sums are those of the packed nest, so
+// the result is the same bitwise.
+func (g *gemmCall) directALoops(ws *gemmWork, m0, m1, n0, n1 int, inPlaceB bool) {
+	blk, mk := g.blk, g.mk
+	nr, ldc := blk.nr, g.n
+	// A element (i,p) is a.d[i*rsa+p*csa].
+	rsa, csa := g.a.ld, 1
+	if g.a.t {
+		rsa, csa = 1, g.a.ld
+	}
+	// The B block is sized for L2 like ncSmall, but for the KC in use: a
+	// short K (128 in a transformer layer) fits twice as many columns.
+	kc0 := min(blk.kc, g.k)
+	ncStep := min(max(blk.ncSmall*blk.kc/kc0/nr*nr, nr), max(blk.nc, blk.ncSmall))
+	for jc := n0; jc < n1; jc += ncStep {
+		nc := min(ncStep, n1-jc)
+		full := nc / nr * nr
+		for pc := 0; pc < g.k; pc += blk.kc {
+			kc := min(blk.kc, g.k-pc)
+			accum := g.acc || pc > 0
+			if g.pre == nil && !inPlaceB {
+				packB(ws.pb, g.b, pc, kc, jc, nc, nr, kc*nr+bPanelPad)
+			} else if inPlaceB && full < nc {
+				// The ragged last panel, packed once for all row panels.
+				packB(ws.pb[full/nr*(kc*nr+bPanelPad):], g.b, pc, kc, jc+full, nc-full, nr, kc*nr+bPanelPad)
+			}
+			for ir := m0; ir < m1; ir += blk.mr {
+				h := min(blk.mr, m1-ir)
+				ap := g.a.d[ir*rsa+pc*csa:]
+				for jr := 0; jr < nc; jr += nr {
+					w := min(nr, nc-jr)
+					bp, ldb := g.bPanel(ws, jc, jr, full, pc, kc, inPlaceB)
+					co := ir*ldc + jc + jr
+					if w == nr {
+						mk.RunA(h, kc, ap, rsa, csa, bp, g.c[co:], ldb, ldc, accum)
+						continue
+					}
+					mk.RunA(h, kc, ap, rsa, csa, bp, ws.tile, ldb, nr, false)
+					g.edge(ws.tile, co, h, w, accum)
+				}
+			}
+		}
+	}
+}
+
+// bPanel returns the KC×NR micro-panel of B at column jc+jr of the current
+// B block (rows pc…pc+kc) and its row stride: from a PackedB, in place, or
+// from the packing buffer (where a ragged last in-place panel was packed
+// in the slot after the block's full panels, full being their columns).
+func (g *gemmCall) bPanel(ws *gemmWork, jc, jr, full, pc, kc int, inPlaceB bool) ([]float32, int) {
+	nr := g.blk.nr
+	switch {
+	case g.pre != nil:
+		// Panel q of a PackedB holds all K rows: the KC block starts pc rows in.
+		q := (jc + jr) / nr
+		return g.pre.data[q*nr*g.k+pc*nr:], nr
+	case inPlaceB && jr < full:
+		return g.b.d[pc*g.b.ld+jc+jr:], g.b.ld
+	}
+	return ws.pb[jr/nr*(kc*nr+bPanelPad):], nr
+}
+
+// bPanelPad pads the panel stride of the packed B block by a cache line:
+// with KC·NR·4 bytes a multiple of 4 KiB (KC = 256, NR = 16 gives 16 KiB),
+// packing a row of B would otherwise store into every panel at addresses
+// that share their L1 set and alias the loads (4K aliasing).
+const bPanelPad = 16
+
+// edge adds (accum) or copies the valid h×w corner of a scratch tile into C
+// at offset co: the ragged right edge, with the rounding of a direct store.
+func (g *gemmCall) edge(tile []float32, co, h, w int, accum bool) {
+	nr, ldc := g.blk.nr, g.n
+	for i := 0; i < h; i++ {
+		crow := g.c[co+i*ldc : co+i*ldc+w]
+		trow := tile[i*nr : i*nr+w]
+		if accum {
+			for j, v := range trow {
+				crow[j] += v
+			}
+		} else {
+			copy(crow, trow)
 		}
 	}
 }
@@ -176,18 +292,10 @@ func (g *gemmCall) macro(ws *gemmWork, ic, mc, jc, nc, pc, kc int, accum, inPlac
 	full := nc / nr * nr
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
-		bp, ldb := ws.pb[jr*kc:], nr
-		switch {
-		case g.pre != nil:
-			// Panel q of a PackedB holds all K rows: the KC block starts pc rows in.
-			q := (jc + jr) / nr
-			bp = g.pre.data[q*nr*g.k+pc*nr:]
-		case inPlaceB && jr < full:
-			bp, ldb = g.b.d[pc*g.b.ld+jc+jr:], g.b.ld
-		case inPlaceB:
-			packB(ws.pb, g.b, pc, kc, jc+jr, w, nr)
-			bp = ws.pb
+		if inPlaceB && jr >= full {
+			packB(ws.pb[full/nr*(kc*nr+bPanelPad):], g.b, pc, kc, jc+jr, w, nr, kc*nr+bPanelPad)
 		}
+		bp, ldb := g.bPanel(ws, jc, jr, full, pc, kc, inPlaceB)
 		for ir := 0; ir < mc; ir += g.blk.mr {
 			h := min(g.blk.mr, mc-ir)
 			ap := ws.pa[ir*kc:]
@@ -196,20 +304,8 @@ func (g *gemmCall) macro(ws *gemmWork, ic, mc, jc, nc, pc, kc int, accum, inPlac
 				mk.Run(h, kc, ap, bp, g.c[co:], ldb, ldc, accum)
 				continue
 			}
-			// Ragged right edge: full tile into the scratch tile, then the
-			// valid columns into C (same rounding as a direct store).
 			mk.Run(h, kc, ap, bp, ws.tile, ldb, nr, false)
-			for i := 0; i < h; i++ {
-				crow := g.c[co+i*ldc : co+i*ldc+w]
-				trow := ws.tile[i*nr : i*nr+w]
-				if accum {
-					for j, v := range trow {
-						crow[j] += v
-					}
-				} else {
-					copy(crow, trow)
-				}
-			}
+			g.edge(ws.tile, co, h, w, accum)
 		}
 	}
 }

@@ -129,7 +129,9 @@ func TestMatMulSmallShapes(t *testing.T) {
 
 // TestMatMulStraddleBlocking uses tiny block sizes so that every loop of the
 // nest (NC, KC, MC, NR, MR) runs several times with ragged tails, for every
-// path, layout, mode and thread split.
+// path, layout, mode and thread split, with A packed, read in place, and
+// read in place only by workers with at most one column panel; every
+// variant must equal the first bitwise.
 func TestMatMulStraddleBlocking(t *testing.T) {
 	asm.ForEachPath(func(path string) {
 		t.Run(path, func(t *testing.T) {
@@ -145,15 +147,19 @@ func TestMatMulStraddleBlocking(t *testing.T) {
 					a, b := randSlice(r, m*k), randSlice(r, k*n)
 					c0 := randSlice(r, m*n)
 					var first []float32
-					for _, th := range []int{1, 2, 3} {
-						c := append(slices.Clone(c0), float32(math.NaN()))
-						av, bv := l.views(a, b, m, n, k)
-						gemmWith(mk, blk, th, c, av, bv, nil, m, n, k, acc)
-						checkProduct(t, fmt.Sprintf("%s threads=%d", path, th), l, c, c0, a, b, m, n, k, acc)
-						if first == nil {
-							first = c
-						} else if !slices.Equal(first[:m*n], c[:m*n]) {
-							t.Fatalf("%v m=%d n=%d k=%d: threads=%d differs bitwise from threads=1", l, m, n, k, th)
+					for _, direct := range []int{0, 1, 1000} {
+						blk.directAPanels = direct
+						for _, th := range []int{1, 2, 3} {
+							c := append(slices.Clone(c0), float32(math.NaN()))
+							av, bv := l.views(a, b, m, n, k)
+							gemmWith(mk, blk, th, c, av, bv, nil, m, n, k, acc)
+							what := fmt.Sprintf("%s threads=%d directAPanels=%d", path, th, direct)
+							checkProduct(t, what, l, c, c0, a, b, m, n, k, acc)
+							if first == nil {
+								first = c
+							} else if !slices.Equal(first[:m*n], c[:m*n]) {
+								t.Fatalf("%v m=%d n=%d k=%d: %s differs bitwise from threads=1 with A packed", l, m, n, k, what)
+							}
 						}
 					}
 				}

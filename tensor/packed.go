@@ -65,11 +65,8 @@ func (p *PackedB) Repack(b []float32) {
 	if p.trans {
 		ld = p.k
 	}
-	bv := bView{d: b, ld: ld, t: p.trans}
-	for q := 0; q < panels; q++ {
-		w := min(p.nr, p.n-q*p.nr)
-		packB(p.data[q*p.nr*p.k:], bv, 0, p.k, q*p.nr, w, p.nr)
-	}
+	// One K-tall block: panel q lands at q·NR·K.
+	packB(p.data, bView{d: b, ld: ld, t: p.trans}, 0, p.k, 0, p.n, p.nr, p.nr*p.k)
 }
 
 // Format returns the panels' element format.

@@ -40,10 +40,19 @@ func TestMatMulPacked(t *testing.T) {
 								t.Fatalf("%v %v acc=%v: packed differs bitwise from unpacked", l, s, acc)
 							}
 						}
-						for _, th := range []int{1, 2} {
-							c := append(slices.Clone(c0), float32(math.NaN()))
-							gemmWith(mk, small, th, c, aView{d: a, ld: k}, bView{}, pb, m, n, k, acc)
-							checkProduct(t, path+" packed small blocking", l, c, c0, a, b, m, n, k, acc)
+						for _, direct := range []int{0, 1000} {
+							small.directAPanels = direct
+							var first []float32
+							for _, th := range []int{1, 2} {
+								c := append(slices.Clone(c0), float32(math.NaN()))
+								gemmWith(mk, small, th, c, aView{d: a, ld: k}, bView{}, pb, m, n, k, acc)
+								checkProduct(t, path+" packed small blocking", l, c, c0, a, b, m, n, k, acc)
+								if first == nil {
+									first = c
+								} else if !slices.Equal(first[:m*n], c[:m*n]) {
+									t.Fatalf("%v %v acc=%v directAPanels=%d: 2 threads differ bitwise from 1", l, s, acc, direct)
+								}
+							}
 						}
 					}
 				}

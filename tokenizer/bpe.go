@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"math"
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -221,16 +220,14 @@ type cacheEntry struct {
 }
 
 type wordCache struct {
-	once  sync.Once
 	seed  maphash.Seed
 	slots []atomic.Pointer[cacheEntry]
 }
 
+// init allocates the cache; Tokenizer.finish calls it before any use.
 func (c *wordCache) init() {
-	c.once.Do(func() {
-		c.seed = maphash.MakeSeed()
-		c.slots = make([]atomic.Pointer[cacheEntry], cacheSlots)
-	})
+	c.seed = maphash.MakeSeed()
+	c.slots = make([]atomic.Pointer[cacheEntry], cacheSlots)
 }
 
 func (c *wordCache) slot(w string) *atomic.Pointer[cacheEntry] {
@@ -238,7 +235,6 @@ func (c *wordCache) slot(w string) *atomic.Pointer[cacheEntry] {
 }
 
 func (c *wordCache) get(w string) ([]int32, bool) {
-	c.init()
 	if e := c.slot(w).Load(); e != nil && e.word == w {
 		return e.ids, true
 	}
@@ -249,7 +245,6 @@ func (c *wordCache) put(w string, ids []int32) {
 	if len(w) > cacheMaxWordLen {
 		return
 	}
-	c.init()
 	e := &cacheEntry{word: strings.Clone(w), ids: append([]int32(nil), ids...)} // do not keep the caller's text alive
 	c.slot(w).Store(e)
 }

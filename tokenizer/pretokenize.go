@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -153,7 +154,27 @@ func classSlow(s string) (charClass, int) {
 	if r == utf8.RuneError && w == 1 {
 		return clsOther, 1
 	}
+	if r < 0x10000 {
+		bmpOnce.Do(initBMP)
+		return bmpClass[r], w
+	}
 	return runeClass(r), w
+}
+
+// bmpClass caches runeClass for the Basic Multilingual Plane, where nearly
+// all text lives: one load instead of a binary search in the Unicode
+// tables. Filled on first use (about a millisecond).
+var (
+	bmpOnce  sync.Once
+	bmpClass *[0x10000]charClass
+)
+
+func initBMP() {
+	t := new([0x10000]charClass)
+	for r := range t {
+		t[r] = runeClass(rune(r))
+	}
+	bmpClass = t
 }
 
 // run returns the end of the run of characters of class cls starting at i.

@@ -59,10 +59,9 @@ type Tokenizer struct {
 	merges []Merge          // by rank
 	pairs  pairTable
 
-	added     []AddedToken     // sorted by id
-	addedID   map[string]int32 // content → id
-	byFirst   [256][]int32     // first byte → indices into added, longest first
-	addedOnly map[int32]bool   // ids of added tokens not in the BPE vocab
+	added   []AddedToken     // sorted by id
+	addedID map[string]int32 // content → id
+	byFirst [256][]int32     // first byte → indices into added, longest first
 
 	cache wordCache
 }
@@ -73,7 +72,7 @@ func newTokenizer(vocab map[string]int32, pre PreTokenizer) (*Tokenizer, error) 
 	if err := pre.Validate(); err != nil {
 		return nil, err
 	}
-	t := &Tokenizer{pre: pre, vocab: vocab, addedID: map[string]int32{}, addedOnly: map[int32]bool{}}
+	t := &Tokenizer{pre: pre, vocab: vocab, addedID: map[string]int32{}}
 	maxID := int32(-1)
 	for tok, id := range vocab {
 		if id < 0 {
@@ -143,9 +142,6 @@ func (t *Tokenizer) addAdded(a AddedToken) error {
 	if t.used[a.ID] && t.tokens[a.ID] != a.Content {
 		return fmt.Errorf("added token %q has id %d, which names the token %q", a.Content, a.ID, t.tokens[a.ID])
 	}
-	if !t.used[a.ID] {
-		t.addedOnly[a.ID] = true
-	}
 	t.tokens[a.ID], t.used[a.ID] = a.Content, true
 	t.addedID[a.Content] = a.ID
 	t.added = append(t.added, a)
@@ -155,6 +151,7 @@ func (t *Tokenizer) addAdded(a AddedToken) error {
 // finish builds the lookup tables once the vocabulary, merges and added
 // tokens are in.
 func (t *Tokenizer) finish() {
+	t.cache.init()
 	t.pairs = newPairTable(len(t.merges))
 	for r, m := range t.merges {
 		t.pairs.put(m.A, m.B, uint32(r), m.ID)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // TrainConfig configures BPE training.
@@ -49,6 +50,9 @@ func (c TrainConfig) Validate() error {
 	for _, s := range c.Specials {
 		if s == "" {
 			return errors.New("tokenizer: empty special token")
+		}
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("tokenizer: special token %q is not valid UTF-8 (tokenizer.json could not hold it)", s)
 		}
 		if seen[s] {
 			return fmt.Errorf("tokenizer: special token %q listed twice", s)

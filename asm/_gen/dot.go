@@ -34,6 +34,6 @@ func genDot() {
 		VADDPS(acc[1], acc[0], acc[0])
 		VADDPS(acc[3], acc[2], acc[2])
 		VADDPS(acc[2], acc[0], acc[0])
-		Store(a.reduce(acc[0], VADDPS), ReturnIndex(0))
+		rowReturn(a.reduce(acc[0], VADDPS))
 	})
 }

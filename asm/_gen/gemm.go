@@ -17,6 +17,13 @@ package main
 //	    for i < mr: acc[i][:] += broadcast(a[p*mr+i]) * bv[:]
 //	for i < mr:  c[i*ldc : i*ldc+NR] = acc[i] (+ c[…] when acc)
 //
+// The in-place-A variants (gemmAVX2RowA for a row-major A, a[i*lda+p], and
+// gemmAVX2ColA for a column-major one, a[p*lda+i]) run the same FMAs in the
+// same order and only address A differently, so they agree bitwise with the
+// packed kernel and tensor may pick either per worker. Row i of a row-major
+// A is base + index·scale through lda, 3·lda and 5·lda (x86 scales 1, 2, 4,
+// 8 reach rows 0…5), which caps those tiles at 6 rows.
+//
 // The sum starts at zero and C is added once at the end, so an element's
 // rounding does not depend on whether the caller stores straight into C or
 // into a temporary edge tile: tensor's parallel and serial paths agree bitwise.
@@ -49,11 +56,118 @@ type gemmSpec struct {
 	width  int  // float32 lanes per vector
 	zmm    bool // AVX-512 registers and embedded broadcast
 	unroll int  // k-loop unroll factor
+	rowA   bool // A read in place from a row-major matrix (a[i*lda+p]) instead of a packed panel
+	colA   bool // A read in place from a column-major matrix (a[p*lda+i]), the MatMulTN operand
 }
 
 func genGemm() {
 	genGemmKernel(gemmSpec{name: "gemmAVX2", maxMR: 6, nvec: 2, width: 8, unroll: 4})
 	genGemmKernel(gemmSpec{name: "gemmAVX512", maxMR: 14, nvec: 2, width: 16, zmm: true, unroll: 4})
+	genGemmKernel(gemmSpec{name: "gemmAVX2RowA", maxMR: 6, nvec: 2, width: 8, unroll: 4, rowA: true})
+	genGemmKernel(gemmSpec{name: "gemmAVX2ColA", maxMR: 6, nvec: 2, width: 8, unroll: 4, colA: true})
+	genCopyBlocks16()
+	genTransposePanel16()
+}
+
+// genTransposePanel16 emits the packing of a transposed B panel (the
+// MatMulNT operand, B stored (N,K)): 16 source rows ld floats apart become
+// one NR=16 panel, dst[p*16+j] = src[j*ld+p], eight k steps at a time. Each
+// half of the panel (rows 0-7, 8-15) is an 8×8 transpose in registers:
+// unpack pairs of rows, shuffle pairs of pairs, swap 128-bit lanes.
+//
+//	for kb < kblocks, h < 2: r[i] = src[(8h+i)*ld + 8kb : +8]   (i < 8)
+//	                         dst[(8kb+p)*16 + 8h : +8] = (r[0][p], …, r[7][p])
+func genTransposePanel16() {
+	TEXT("transposePanel16AVX", NOSPLIT, "func(dst, src *float32, ld, kblocks int)")
+	Pragma("noescape")
+	Doc("transposePanel16AVX packs 8·kblocks k steps of a 16-row transposed B panel; see gemm.go.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kb := Load(Param("kblocks"), GP64())
+	SHLQ(Imm(2), ld)
+	ld3, ld5, ld7, src8 := GP64(), GP64(), GP64(), GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 4}, ld5)
+	LEAQ(Mem{Base: ld, Index: ld3, Scale: 2}, ld7)
+	LEAQ(Mem{Base: src, Index: ld, Scale: 8}, src8)
+	y := func(i int) reg.VecPhysical { return vecReg(gemmSpec{}, i) }
+	TESTQ(kb, kb)
+	JZ(LabelRef("tp16_done"))
+	Label("tp16_loop")
+	for h, base := range []reg.Register{src, src8} {
+		rows := []Mem{
+			{Base: base}, {Base: base, Index: ld, Scale: 1}, {Base: base, Index: ld, Scale: 2}, {Base: base, Index: ld3, Scale: 1},
+			{Base: base, Index: ld, Scale: 4}, {Base: base, Index: ld5, Scale: 1}, {Base: base, Index: ld3, Scale: 2}, {Base: base, Index: ld7, Scale: 1},
+		}
+		for i, m := range rows {
+			VMOVUPS(m, y(i))
+		}
+		// t[2q] = unpcklps(r[2q], r[2q+1]), t[2q+1] = unpckhps(…), in Y8…Y15.
+		for q := 0; q < 4; q++ {
+			VUNPCKLPS(y(2*q+1), y(2*q), y(8+2*q))
+			VUNPCKHPS(y(2*q+1), y(2*q), y(8+2*q+1))
+		}
+		// u: rows 0-3 in Y0…Y3, rows 4-7 in Y4…Y7:
+		// u[0] = shufps(t0,t2,0x44) u[1] = shufps(t0,t2,0xEE) u[2] = shufps(t1,t3,0x44) u[3] = shufps(t1,t3,0xEE).
+		for g := 0; g < 2; g++ {
+			t := 8 + 4*g
+			VSHUFPS(Imm(0x44), y(t+2), y(t), y(4*g+0))
+			VSHUFPS(Imm(0xEE), y(t+2), y(t), y(4*g+1))
+			VSHUFPS(Imm(0x44), y(t+3), y(t+1), y(4*g+2))
+			VSHUFPS(Imm(0xEE), y(t+3), y(t+1), y(4*g+3))
+		}
+		// k step p < 4: low lanes of u[p] and u[4+p]; p ≥ 4: high lanes.
+		for p := 0; p < 8; p++ {
+			imm := uint64(0x20)
+			if p >= 4 {
+				imm = 0x31
+			}
+			VPERM2F128(Imm(imm), y(4+p%4), y(p%4), y(8+p))
+			VMOVUPS(y(8+p), Mem{Base: dst, Disp: 4 * (p*16 + 8*h)})
+		}
+	}
+	ADDQ(Imm(32), src)
+	ADDQ(Imm(32), src8)
+	ADDQ(U32(8*16*4), dst)
+	DECQ(kb)
+	JNZ(LabelRef("tp16_loop"))
+	VZEROUPPER()
+	Label("tp16_done")
+	RET()
+}
+
+// genCopyBlocks16 emits the packing copy of B panels: n blocks of 16 floats
+// (two ymm) from src to dst with independent strides, so that packing a
+// row of B into its panels costs two loads and two stores per panel instead
+// of a memmove call.
+//
+//	for i < n: dst[i*dstStride : +16] = src[i*srcStride : +16]
+func genCopyBlocks16() {
+	TEXT("copyBlocks16AVX", NOSPLIT, "func(dst, src *float32, n, dstStride, srcStride int)")
+	Pragma("noescape")
+	Doc("copyBlocks16AVX copies n blocks of 16 floats between strided positions; see gemm.go.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	ss := Load(Param("srcStride"), GP64())
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	TESTQ(n, n)
+	JZ(LabelRef("copy16_done"))
+	Label("copy16_loop")
+	VMOVUPS(Mem{Base: src}, reg.Y0)
+	VMOVUPS(Mem{Base: src, Disp: 32}, reg.Y1)
+	VMOVUPS(reg.Y0, Mem{Base: dst})
+	VMOVUPS(reg.Y1, Mem{Base: dst, Disp: 32})
+	ADDQ(ss, src)
+	ADDQ(ds, dst)
+	DECQ(n)
+	JNZ(LabelRef("copy16_loop"))
+	VZEROUPPER()
+	Label("copy16_done")
+	RET()
 }
 
 func vecReg(s gemmSpec, i int) reg.VecPhysical {
@@ -72,9 +186,19 @@ func vecReg(s gemmSpec, i int) reg.VecPhysical {
 }
 
 func genGemmKernel(s gemmSpec) {
-	TEXT(s.name, NOSPLIT, "func(mr, k int, a, b, c *float32, ldb, ldc int, acc bool)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes one tile of at most %d rows × %d columns; see gemm.go.", s.name, s.maxMR, s.nvec*s.width))
+	if s.rowA || s.colA {
+		TEXT(s.name, NOSPLIT, "func(mr, k int, a, b, c *float32, lda, ldb, ldc int, acc bool)")
+		Pragma("noescape")
+		elem := "a[i*lda+p]"
+		if s.colA {
+			elem = "a[p*lda+i]"
+		}
+		Doc(fmt.Sprintf("%s computes one tile of at most %d rows × %d columns reading A in place (%s); see gemm.go.", s.name, s.maxMR, s.nvec*s.width, elem))
+	} else {
+		TEXT(s.name, NOSPLIT, "func(mr, k int, a, b, c *float32, ldb, ldc int, acc bool)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes one tile of at most %d rows × %d columns; see gemm.go.", s.name, s.maxMR, s.nvec*s.width))
+	}
 
 	mr := Load(Param("mr"), GP64())
 	for m := s.maxMR; m >= 1; m-- {
@@ -91,6 +215,9 @@ func genGemmKernel(s gemmSpec) {
 func genGemmBody(s gemmSpec, m int) {
 	l := func(x string) string { return fmt.Sprintf("%s_mr%d", x, m) }
 	Label(fmt.Sprintf("mr%d", m))
+	if s.rowA && (m > 6 || s.zmm) {
+		panic("gemm: in-place A rows are addressed through lda, 3·lda and 5·lda: at most 6 rows, AVX2 only")
+	}
 	Comment(fmt.Sprintf("tile %d×%d", m, s.nvec*s.width))
 	vbytes := 4 * s.width
 	accR := func(i, v int) reg.VecPhysical { return vecReg(s, i*s.nvec+v) }
@@ -108,13 +235,56 @@ func genGemmBody(s gemmSpec, m int) {
 	ldb := Load(Param("ldb"), GP64())
 	SHLQ(Imm(2), ldb) // ldb in bytes
 
-	// step emits one k iteration reading A at byte offset aoff.
-	step := func(aoff int) {
+	// A element (i, p+u) of the current step: a packed panel has it at
+	// byte 4·(u·m+i); a row-major A at 4·(i·lda+u), with row i addressed as
+	// base + index·scale through lda, 3·lda and 5·lda (x86 scales are 1, 2, 4, 8).
+	aStep := 4 * m // bytes per k step in A
+	aMem := func(i, u int) Mem { return Mem{Base: ap, Disp: u*aStep + 4*i} }
+	var aStepReg reg.GPVirtual // colA: the k step is lda bytes, added after each step
+	if s.colA {
+		aStepReg = GP64()
+		Load(Param("lda"), aStepReg)
+		SHLQ(Imm(2), aStepReg)
+		aMem = func(i, u int) Mem { return Mem{Base: ap, Disp: 4 * i} }
+	}
+	if s.rowA {
+		aStep = 4
+		lda := Load(Param("lda"), GP64())
+		SHLQ(Imm(2), lda) // lda in bytes
+		var lda3, lda5 reg.GPVirtual
+		if m >= 4 {
+			lda3 = GP64()
+			LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		}
+		if m >= 6 {
+			lda5 = GP64()
+			LEAQ(Mem{Base: lda, Index: lda, Scale: 4}, lda5)
+		}
+		aMem = func(i, u int) Mem {
+			d := 4 * u
+			switch i {
+			case 0:
+				return Mem{Base: ap, Disp: d}
+			case 1:
+				return Mem{Base: ap, Index: lda, Scale: 1, Disp: d}
+			case 2:
+				return Mem{Base: ap, Index: lda, Scale: 2, Disp: d}
+			case 3:
+				return Mem{Base: ap, Index: lda3, Scale: 1, Disp: d}
+			case 4:
+				return Mem{Base: ap, Index: lda, Scale: 4, Disp: d}
+			}
+			return Mem{Base: ap, Index: lda5, Scale: 1, Disp: d}
+		}
+	}
+
+	// step emits k iteration u of the unrolled block.
+	step := func(u int) {
 		for v := 0; v < s.nvec; v++ {
 			VMOVUPS(Mem{Base: bp, Disp: v * vbytes}, bR(v))
 		}
 		for i := 0; i < m; i++ {
-			am := Mem{Base: ap, Disp: aoff + 4*i}
+			am := aMem(i, u)
 			if s.zmm {
 				for v := 0; v < s.nvec; v++ {
 					VFMADD231PS_BCST(am, bR(v), accR(i, v))
@@ -127,6 +297,9 @@ func genGemmBody(s gemmSpec, m int) {
 			}
 		}
 		ADDQ(ldb, bp)
+		if s.colA {
+			ADDQ(aStepReg, ap)
+		}
 	}
 
 	Comment("unrolled k loop")
@@ -134,9 +307,11 @@ func genGemmBody(s gemmSpec, m int) {
 	CMPQ(k, Imm(uint64(s.unroll)))
 	JL(LabelRef(l("tail")))
 	for u := 0; u < s.unroll; u++ {
-		step(u * 4 * m)
+		step(u)
 	}
-	ADDQ(Imm(uint64(s.unroll*4*m)), ap)
+	if !s.colA {
+		ADDQ(Imm(uint64(s.unroll*aStep)), ap)
+	}
 	SUBQ(Imm(uint64(s.unroll)), k)
 	JMP(LabelRef(l("loop4")))
 
@@ -144,7 +319,9 @@ func genGemmBody(s gemmSpec, m int) {
 	TESTQ(k, k)
 	JZ(LabelRef(l("store")))
 	step(0)
-	ADDQ(Imm(uint64(4*m)), ap)
+	if !s.colA {
+		ADDQ(Imm(uint64(aStep)), ap)
+	}
 	DECQ(k)
 	JMP(LabelRef(l("tail")))
 

@@ -49,7 +49,7 @@ func genRMSNorm() {
 		VADDPS(acc[1], acc[0], acc[0])
 		VADDPS(acc[3], acc[2], acc[2])
 		VADDPS(acc[2], acc[0], acc[0])
-		Store(a.reduce(acc[0], VADDPS), ReturnIndex(0))
+		rowReturn(a.reduce(acc[0], VADDPS))
 	})
 	rowKernel("rmsNormBackward", func(a *rowISA) {
 		rstd := a.broadcast("rstd")

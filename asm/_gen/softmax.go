@@ -39,7 +39,7 @@ func genSoftmax() {
 		VMAXPS(acc[1], acc[0], acc[0])
 		VMAXPS(acc[3], acc[2], acc[2])
 		VMAXPS(acc[2], acc[0], acc[0])
-		Store(a.reduce(acc[0], VMAXPS), ReturnIndex(0))
+		rowReturn(a.reduce(acc[0], VMAXPS))
 	})
 	rowKernel("expSubSum", func(a *rowISA) {
 		c := a.expSetup()
@@ -64,6 +64,6 @@ func genSoftmax() {
 			s.update(acc[0], e)
 		})
 		VADDPS(acc[1], acc[0], acc[0])
-		Store(a.reduce(acc[0], VADDPS), ReturnIndex(0))
+		rowReturn(a.reduce(acc[0], VADDPS))
 	})
 }

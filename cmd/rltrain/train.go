@@ -134,7 +134,7 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Eval:  ec,
 		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
 			JSONL: data.DefaultJSONLConfig(), Gen: data.DefaultGenConfig()},
-		Warm:  warmConfig{Build: rl.DefaultWarmStartConfig()},
+		Warm: warmConfig{Build: rl.DefaultWarmStartConfig()},
 	}, nil
 }
 
