@@ -66,6 +66,8 @@ type EvalResult struct {
 	// (answers extracted by rewards.ExtractAnswer; ties go to the answer seen
 	// first; samples without an answer do not vote).
 	MajK float64 `json:"maj@k"`
+	// Reward is the mean (weighted) reward of the sampled completions.
+	Reward float64 `json:"reward"`
 	// Unscored is the fraction of samples the reward could not score.
 	Unscored float64 `json:"unscored"`
 	// MeanLength is the mean sampled completion length in tokens.
@@ -123,8 +125,16 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 			res.MajK++
 		}
 	}
-	for _, e := range sampled.Episodes {
+	scored := 0.0
+	for i, e := range sampled.Episodes {
 		length += float64(len(e.Turns[0].Completion))
+		if v := sampled.Totals[i].Value(); !math.IsNaN(v) {
+			res.Reward += v
+			scored++
+		}
+	}
+	if scored > 0 {
+		res.Reward /= scored
 	}
 	n := float64(len(exs))
 	res.Pass1 /= n * float64(cfg.K)

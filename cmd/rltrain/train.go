@@ -429,16 +429,6 @@ func withValueHead(m *nn.Model) (*nn.Model, error) {
 	return v, nil
 }
 
-// cloneModel returns a frozen copy of m (the reference policy).
-func cloneModel(m *nn.Model) (*nn.Model, error) {
-	c, err := nn.NewModel(m.Cfg)
-	if err != nil {
-		return nil, err
-	}
-	copy(c.P.Data, m.P.Data)
-	return c, nil
-}
-
 func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	start := time.Now()
 	resolved, _ := json.MarshalIndent(cfg, "", "  ")
@@ -495,9 +485,7 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos}
 	var ref *nn.Model
 	if cfg.Algo.Policy().Beta > 0 {
-		if ref, err = cloneModel(model); err != nil {
-			return err
-		}
+		ref = model.Clone()
 	}
 	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, reward, trainEx)
 	if err != nil {
