@@ -102,19 +102,16 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 	var dir string
 	if cacheDir != "" {
 		dir = filepath.Join(cacheDir, "warm-"+cacheKey(cfg, demos))
-		if m, err := nn.LoadModel(dir); err == nil {
-			tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-			if err == nil {
-				fmt.Fprintf(log, "warm start: reusing %s\n", dir)
-				ws := &WarmStart{Model: m, Tok: tok, Dir: dir, Cached: true, EvalLoss: math.NaN()}
-				if b, err := os.ReadFile(filepath.Join(dir, "warm.json")); err == nil {
-					var meta warmMeta
-					if json.Unmarshal(b, &meta) == nil && meta.EvalLoss != nil {
-						ws.EvalLoss = *meta.EvalLoss
-					}
+		if m, tok, err := LoadCheckpoint(dir); err == nil {
+			fmt.Fprintf(log, "warm start: reusing %s\n", dir)
+			ws := &WarmStart{Model: m, Tok: tok, Dir: dir, Cached: true, EvalLoss: math.NaN()}
+			if b, err := os.ReadFile(filepath.Join(dir, "warm.json")); err == nil {
+				var meta warmMeta
+				if json.Unmarshal(b, &meta) == nil && meta.EvalLoss != nil {
+					ws.EvalLoss = *meta.EvalLoss
 				}
-				return ws, nil
 			}
+			return ws, nil
 		}
 	}
 	start := time.Now()
@@ -161,14 +158,8 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 	}
 	ws := &WarmStart{Model: m, Tok: tok, EvalLoss: last.EvalLoss}
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("warm start: cache: %w", err)
-		}
-		if err := nn.SaveModel(dir, m); err != nil {
-			return nil, fmt.Errorf("warm start: save: %w", err)
-		}
-		if err := tok.Save(filepath.Join(dir, "tokenizer.json")); err != nil {
-			return nil, fmt.Errorf("warm start: save tokenizer: %w", err)
+		if err := SaveCheckpoint(dir, m, tok); err != nil {
+			return nil, fmt.Errorf("warm start: %w", err)
 		}
 		meta := warmMeta{Config: cfg, Demos: len(train), TrainSecs: time.Since(start).Seconds()}
 		if !math.IsNaN(last.EvalLoss) {

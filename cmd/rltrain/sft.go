@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -89,10 +88,7 @@ func runSFT(args []string) error {
 	var tok *tokenizer.Tokenizer
 	switch {
 	case cc.Init != "":
-		if m, err = nn.LoadModel(cc.Init); err != nil {
-			return fmt.Errorf("--init: %w", err)
-		}
-		if tok, err = tokenizer.Load(filepath.Join(cc.Init, "tokenizer.json")); err != nil {
+		if m, tok, err = rl.LoadCheckpoint(cc.Init); err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 	default:
@@ -131,16 +127,7 @@ func runSFT(args []string) error {
 			return fmt.Errorf("demonstration %d is %d tokens, longer than the model's %d positions: raise --model-max-position-embeddings or shorten it", i, len(s.Tokens), m.Cfg.MaxSeqLen)
 		}
 	}
-	save := func(name string) error {
-		dir := filepath.Join(cc.Out, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		if err := nn.SaveModel(dir, m); err != nil {
-			return err
-		}
-		return tok.Save(filepath.Join(dir, "tokenizer.json"))
-	}
+	save := func(name string) error { return rl.SaveCheckpoint(filepath.Join(cc.Out, name), m, tok) }
 	fmt.Printf("sft: %.2fM parameters, %d train / %d held-out demonstrations, %d steps of %d sequences\n",
 		float64(m.P.Len())/1e6, len(trainSeqs), len(evalSeqs), sc.Steps, sc.BatchSeqs)
 	var saveErr error

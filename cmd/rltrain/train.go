@@ -445,11 +445,8 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	var tok *tokenizer.Tokenizer
 	switch {
 	case cfg.Warm.Init != "":
-		if model, err = nn.LoadModel(cfg.Warm.Init); err != nil {
+		if model, tok, err = rl.LoadCheckpoint(cfg.Warm.Init); err != nil {
 			return fmt.Errorf("--init: %w", err)
-		}
-		if tok, err = tokenizer.Load(filepath.Join(cfg.Warm.Init, "tokenizer.json")); err != nil {
-			return fmt.Errorf("--init %s: %w (the checkpoint folder needs its tokenizer.json)", cfg.Warm.Init, err)
 		}
 	default:
 		demos := trainEx
@@ -517,16 +514,7 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	}
 	prog := rl.NewProgress(stdout, cfg.Train.Steps)
 	after := before
-	saveCkpt := func(name string) error {
-		dir := filepath.Join(cfg.Out.Out, name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		if err := nn.SaveModel(dir, model); err != nil {
-			return err
-		}
-		return tok.Save(filepath.Join(dir, "tokenizer.json"))
-	}
+	saveCkpt := func(name string) error { return rl.SaveCheckpoint(filepath.Join(cfg.Out.Out, name), model, tok) }
 	steps := 0
 	for s := 1; s <= cfg.Train.Steps; s++ {
 		if ctx.Err() != nil {
