@@ -39,6 +39,16 @@ func (p *Progress) Step(step int, met map[string]float64) {
 	if step > 0 {
 		eta = time.Duration(float64(el) / float64(step) * float64(p.Total-step))
 	}
+	p.zeroStd = appendWindow(p.zeroStd, met["frac_reward_zero_std"])
+	p.clipped = appendWindow(p.clipped, met["completions/clipped_ratio"])
+	defer p.warn("frac_reward_zero_std", p.zeroStd,
+		"almost every group has identical rewards, so advantages are 0 and nothing is learned: make the task easier/harder, raise --group-size, or use --dynamic-sampling")
+	defer p.warn("completions/clipped_ratio", p.clipped,
+		"almost every completion hits --max-completion-length without a stop token: raise the cap or warm-start the model on demonstrations that end")
+	// About 30 status lines per run, plus the first and the last step.
+	if every := max(1, p.Total/30); step != 1 && step != p.Total && step%every != 0 {
+		return
+	}
 	width := 20
 	done := width * step / max(1, p.Total)
 	bar := strings.Repeat("#", done) + strings.Repeat(".", width-done)
@@ -52,12 +62,6 @@ func (p *Progress) Step(step int, met map[string]float64) {
 	fmt.Fprintf(p.W, "[%s] step %d/%d  reward %s  acc %s  kl %s  entropy %s  len %s  %.1fs/step  ETA %s\n",
 		bar, step, p.Total, f("reward"), f("accuracy"), f("kl"), f("entropy"), f("completions/mean_length"),
 		el.Seconds()/float64(max(1, step)), eta.Round(time.Second))
-	p.zeroStd = appendWindow(p.zeroStd, met["frac_reward_zero_std"])
-	p.clipped = appendWindow(p.clipped, met["completions/clipped_ratio"])
-	p.warn("frac_reward_zero_std", p.zeroStd,
-		"almost every group has identical rewards, so advantages are 0 and nothing is learned: make the task easier/harder, raise --group-size, or use --dynamic-sampling")
-	p.warn("completions/clipped_ratio", p.clipped,
-		"almost every completion hits --max-completion-length without a stop token: raise the cap or warm-start the model on demonstrations that end")
 }
 
 func appendWindow(w []float64, v float64) []float64 {

@@ -37,7 +37,7 @@ type WarmStartConfig struct {
 // DefaultWarmStartConfig returns the defaults documented on WarmStartConfig.
 func DefaultWarmStartConfig() WarmStartConfig {
 	sft := nn.DefaultSFTConfig()
-	sft.Steps = 600
+	sft.Steps = 1500
 	return WarmStartConfig{
 		Model: nn.Config{Dim: 128, NLayers: 4, NHeads: 4, NKVHeads: 4, FFNDim: 352, MaxSeqLen: 256,
 			RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true},
