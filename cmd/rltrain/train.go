@@ -130,6 +130,11 @@ func defaultRunConfig(algo string) (runConfig, error) {
 	if pc.GroupSize == 1 {
 		tc.PromptsPerStep = 128
 	}
+	if a.PPO != nil {
+		// PPO makes NumIterations (4) passes over each batch: half the
+		// steps keep the run inside ten minutes on two cores.
+		tc.Steps = 150
+	}
 	ec := rl.DefaultEvalConfig()
 	ec.MaxNewTokens = pc.MaxCompletionLen
 	// The built-in countdown task gives three numbers: with four, the
