@@ -92,11 +92,7 @@ func (mk Microkernel) Run(mr, k int, a, b, c []float32, ldb, ldc int, acc bool) 
 		panic(errGemmShortC)
 	}
 	if k == 0 {
-		if !acc {
-			for i := 0; i < mr; i++ {
-				clear(c[i*ldc : i*ldc+mk.NR])
-			}
-		}
+		mk.emptyProduct(mr, c, ldc, acc)
 		return
 	}
 	if len(a) < k*mr || len(b) < (k-1)*ldb+mk.NR {
@@ -122,11 +118,7 @@ func (mk Microkernel) RunA(mr, k int, a []float32, rsa, csa int, b, c []float32,
 		panic(errGemmShortC)
 	}
 	if k == 0 {
-		if !acc {
-			for i := 0; i < mr; i++ {
-				clear(c[i*ldc : i*ldc+mk.NR])
-			}
-		}
+		mk.emptyProduct(mr, c, ldc, acc)
 		return
 	}
 	if len(a) < (mr-1)*rsa+(k-1)*csa+1 || len(b) < (k-1)*ldb+mk.NR {
@@ -249,3 +241,14 @@ func transposePanel16Generic(dst, src []float32, ld, p0, k int) {
 }
 
 const errTransposePanel = "asm: TransposePanel16: k < 0, ld < k, or dst shorter than 16*k or src than 15*ld+k"
+
+// emptyProduct is the K = 0 tile of Run and RunA: C = 0 (or unchanged
+// when accumulating).
+func (mk Microkernel) emptyProduct(mr int, c []float32, ldc int, acc bool) {
+	if acc {
+		return
+	}
+	for i := 0; i < mr; i++ {
+		clear(c[i*ldc : i*ldc+mk.NR])
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
@@ -138,7 +139,7 @@ func runSFT(args []string) error {
 		}
 		width := 20
 		done := width * p.Step / max(1, p.Steps)
-		fmt.Printf("\r[%-20s] step %d/%d  loss %.4f%s  %.0f tok/s   ", string(repeat('#', done)), p.Step, p.Steps, p.Loss, el, p.TokensPerSec)
+		fmt.Printf("\r[%-20s] step %d/%d  loss %.4f%s  %.0f tok/s   ", strings.Repeat("#", done), p.Step, p.Steps, p.Loss, el, p.TokensPerSec)
 		if el != "" {
 			fmt.Println()
 		}
@@ -158,12 +159,4 @@ func runSFT(args []string) error {
 	}
 	fmt.Printf("saved %s\n", filepath.Join(cc.Out, "final"))
 	return nil
-}
-
-func repeat(c byte, n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = c
-	}
-	return b
 }
