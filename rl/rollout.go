@@ -49,8 +49,10 @@ type RolloutConfig struct {
 	// GroupSize G completions are sampled per example.
 	GroupSize int
 	// Sample is the sampling configuration (temperature, top-k/p, cap, stop
-	// tokens; the policy's EOS is added to StopTokens).
+	// tokens; the policy's EOS is added to StopTokens unless IgnoreEOS).
 	Sample nn.SampleConfig
+	// IgnoreEOS samples past the policy's EOS (TrainConfig.IgnoreEOS).
+	IgnoreEOS bool
 	// MaxBatch bounds the rows decoded together (KV-cache slots).
 	MaxBatch int
 	// RewardTimeout bounds each reward call; a timeout is "no score".
@@ -72,7 +74,9 @@ func (p *Policy) Rollout(ctx context.Context, exs []data.Example, reward *reward
 		}
 	}
 	scfg := cfg.Sample
-	scfg.StopTokens = append(append([]int32(nil), scfg.StopTokens...), p.EOS)
+	if !cfg.IgnoreEOS {
+		scfg.StopTokens = append(append([]int32(nil), scfg.StopTokens...), p.EOS)
+	}
 	gen, err := p.Generator(min(cfg.MaxBatch, len(prompts)), maxPrompt+scfg.MaxNewTokens)
 	if err != nil {
 		return nil, err

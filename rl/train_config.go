@@ -41,6 +41,11 @@ type TrainConfig struct {
 	// TopP restricts sampling to the smallest nucleus of mass P; 0 or 1
 	// disables. Default 0.
 	TopP float32 `json:"top_p"`
+	// IgnoreEOS keeps sampling past the end-of-text token, so every
+	// completion runs to the algorithm's MaxCompletionLen (vLLM's
+	// ignore_eos). For throughput benchmarks and length studies, not for
+	// training a model to stop. Default false.
+	IgnoreEOS bool `json:"ignore_eos"`
 	// MaxBatch bounds the sequences decoded together (KV-cache slots).
 	// Default 256.
 	MaxBatch int `json:"max_batch"`

@@ -102,7 +102,7 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	pc := t.Algo.Policy()
 	G := pc.GroupSize
 	P := t.Cfg.PromptsPerStep
-	rc := RolloutConfig{GroupSize: G, MaxBatch: t.Cfg.MaxBatch, RewardTimeout: t.Cfg.RewardTimeout,
+	rc := RolloutConfig{GroupSize: G, MaxBatch: t.Cfg.MaxBatch, RewardTimeout: t.Cfg.RewardTimeout, IgnoreEOS: t.Cfg.IgnoreEOS,
 		Sample: nn.SampleConfig{Temperature: t.Cfg.Temperature, TopK: t.Cfg.TopK, TopP: t.Cfg.TopP, MaxNewTokens: pc.MaxCompletionLen}}
 
 	// 1. Rollout (with DAPO dynamic sampling: keep informative groups only).

@@ -614,13 +614,8 @@ type BenchGRPOConfig struct {
 	Warmup int
 	// Steps are timed; each phase reports its median (default 2, ≥ 1).
 	Steps int
-	// ForceLength makes the end-of-text token unsampleable, so that a random
-	// model generates exactly MaxCompletion tokens per row (default true):
-	// residual dimension C−1 is pinned to 1 for every input token (its
-	// embedding column is 1, the o_proj and down_proj rows writing to it are
-	// 0) and the end-of-text embedding there is −100, so with the tied head
-	// its logit sits ≈1,600 below every other and its probability is 0 in
-	// float32. The cost of every operation is unchanged.
+	// ForceLength samples past the end-of-text token (rl.TrainConfig.IgnoreEOS),
+	// so that every row generates exactly MaxCompletion tokens (default true).
 	ForceLength bool
 	// Format is "text" or "tsv" (default "text").
 	Format string
@@ -794,21 +789,6 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// pinStopToken implements BenchGRPOConfig.ForceLength on a randomly
-// initialised model with tied embeddings.
-func pinStopToken(m *nn.Model, stop int32) {
-	C := m.Cfg.Dim
-	d := C - 1
-	for v := 0; v < m.Cfg.VocabSize; v++ {
-		m.P.Embed[v*C+d] = 1
-	}
-	m.P.Embed[int(stop)*C+d] = -100
-	for _, l := range m.P.Layers {
-		clear(l.Wo[d*len(l.Wo)/C : (d+1)*len(l.Wo)/C])
-		clear(l.WDown[d*len(l.WDown)/C : (d+1)*len(l.WDown)/C])
-	}
-}
-
 func benchGRPOThreads(ctx context.Context, cfg BenchGRPOConfig, mc nn.Config, tok *tokenizer.Tokenizer, eos int32,
 	reward *rewards.Weighted, exs []data.Example, threads int) (grpoResult, error) {
 	prevProcs := runtime.GOMAXPROCS(threads)
@@ -821,12 +801,6 @@ func benchGRPOThreads(ctx context.Context, cfg BenchGRPOConfig, mc nn.Config, to
 		return res, err
 	}
 	m.InitRandom(rand.New(rand.NewPCG(cfg.Seed, 0)))
-	if cfg.ForceLength {
-		if !mc.TieEmbeddings {
-			return res, errors.New("bench grpo: -force-length needs tied embeddings")
-		}
-		pinStopToken(m, eos)
-	}
 	pol := &rl.Policy{Model: m, Codec: tok, EOS: eos}
 	algo, err := rl.Preset("grpo")
 	if err != nil {
@@ -840,6 +814,7 @@ func benchGRPOThreads(ctx context.Context, cfg BenchGRPOConfig, mc nn.Config, to
 	tc.MicroBatch = cfg.MicroBatch
 	tc.Temperature = 1
 	tc.Seed = cfg.Seed
+	tc.IgnoreEOS = cfg.ForceLength
 	tr, err := rl.NewTrainer(tc, algo, pol, nil, reward, exs)
 	if err != nil {
 		return res, fmt.Errorf("bench grpo: %w", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -151,43 +150,6 @@ func TestParamCount(t *testing.T) {
 	// Training memory is at least the 4 copies of the parameters.
 	if tb := trainBytes(s, 8, 256); tb < 16*paramCount(s) {
 		t.Errorf("trainBytes(S) = %d < 16 × params", tb)
-	}
-}
-
-// TestPinStopToken: after pinStopToken the stop token's log-probability is
-// below −100 at every position of random text, while the other tokens keep
-// a near-uniform distribution (the logit shift is common to all of them).
-func TestPinStopToken(t *testing.T) {
-	cfg, _ := benchModelConfig("T")
-	m, err := nn.NewModel(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.InitRandom(rand.New(rand.NewPCG(3, 0)))
-	const stop = 0
-	pinStopToken(m, stop)
-	rng := rand.New(rand.NewPCG(3, 1))
-	var seqs []nn.Seq
-	for range 4 {
-		toks := randomTokens(rng, 20, cfg.VocabSize)
-		for i := range toks {
-			if toks[i] == stop {
-				toks[i] = 1
-			}
-		}
-		toks = append(toks, stop)
-		seqs = append(seqs, nn.Seq{Tokens: toks, Start: len(toks) - 1})
-		other := append(append([]int32(nil), toks[:len(toks)-1]...), 5)
-		seqs = append(seqs, nn.Seq{Tokens: other, Start: len(other) - 1})
-	}
-	sc := m.Score(seqs, nn.ScoreOptions{})
-	for i := 0; i < len(seqs); i += 2 {
-		if lp := sc.LogP[i][0]; !(lp < -100) {
-			t.Errorf("seq %d: log p(stop) = %g, want < -100", i, lp)
-		}
-		if lp := sc.LogP[i+1][0]; math.Abs(float64(lp)+math.Log(float64(cfg.VocabSize-1))) > 0.5 {
-			t.Errorf("seq %d: log p(other) = %g, want ≈ -ln(%d)", i+1, lp, cfg.VocabSize-1)
-		}
 	}
 }
 
