@@ -38,9 +38,14 @@ generate:
 check-generate: generate
 	git diff --exit-code -- asm/
 
-# bench: kernel, model and RL benchmarks (long)
-bench:
+# bench: kernel, model and RL benchmarks (long): every Go benchmark once, then
+# the CLI benchmarks (kernels with % of peak, training step, generation, one GRPO step)
+bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
+	bin/rltrain bench kernels
+	bin/rltrain bench train
+	bin/rltrain bench generate
+	bin/rltrain bench grpo
 
 # bench-compare: ours against OpenBLAS and PyTorch on the same shapes, in one run
 bench-compare: deps
