@@ -213,6 +213,34 @@ func copyBlocks16Generic(dst, src []float32, n, dstStride, srcStride int) {
 
 const errCopyBlocks = "asm: CopyBlocks16: negative count or stride, or slice shorter than (n-1)*stride+16"
 
+// CopyBlocks6 copies n blocks of 6 floats between strided positions (the
+// packing of a transposed A, stored (K,M), into 6-row micro-panels):
+//
+//	for i < n: dst[i*dstStride : i*dstStride+6] = src[i*srcStride : i*srcStride+6]
+//
+// Strides are in floats. It panics when n < 0 or a slice is too short for
+// the last block ((n-1)·stride+6).
+func CopyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
+	if n < 0 {
+		panic(errCopyBlocks6)
+	}
+	if n == 0 {
+		return
+	}
+	if dstStride < 0 || srcStride < 0 || len(dst) < (n-1)*dstStride+6 || len(src) < (n-1)*srcStride+6 {
+		panic(errCopyBlocks6)
+	}
+	copyBlocks6(dst, src, n, dstStride, srcStride)
+}
+
+func copyBlocks6Generic(dst, src []float32, n, dstStride, srcStride int) {
+	for i := 0; i < n; i++ {
+		copy(dst[i*dstStride:i*dstStride+6], src[i*srcStride:i*srcStride+6])
+	}
+}
+
+const errCopyBlocks6 = "asm: CopyBlocks6: negative count or stride, or slice shorter than (n-1)*stride+6"
+
 // TransposePanel16 packs 16 rows of a transposed B (the MatMulNT operand,
 // stored (N,K)) into one 16-wide micro-panel:
 //

@@ -67,3 +67,17 @@ func transposePanel16(dst, src []float32, ld, kblocks int) {
 	}
 	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
 }
+
+// copyBlocks6AVX copies n blocks of 6 floats (see CopyBlocks6); strides in
+// floats, n ≥ 0.
+//
+//go:noescape
+func copyBlocks6AVX(dst, src *float32, n, dstStride, srcStride int)
+
+func copyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
+	if useAVX2 || useAVX512 {
+		copyBlocks6AVX(&dst[0], &src[0], n, dstStride, srcStride)
+		return
+	}
+	copyBlocks6Generic(dst, src, n, dstStride, srcStride)
+}

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gemmAVX2(mr int, k int, a *float32, b *float32, c *float32, ldb int, ldc int, acc bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-57
 	MOVQ mr+0(FP), AX
 	CMPQ AX, $0x06
@@ -24,23 +24,43 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $0-57
 
 mr6:
 	// tile 6×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr6:
@@ -227,21 +247,38 @@ plain_mr6:
 
 mr5:
 	// tile 5×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr5:
@@ -405,19 +442,33 @@ plain_mr5:
 
 mr4:
 	// tile 4×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr4:
@@ -558,17 +609,28 @@ plain_mr4:
 
 mr3:
 	// tile 3×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr3:
@@ -686,15 +748,23 @@ plain_mr3:
 
 mr2:
 	// tile 2×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr2:
@@ -789,13 +859,18 @@ plain_mr2:
 
 mr1:
 	// tile 1×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr1:
@@ -866,7 +941,7 @@ plain_mr1:
 	RET
 
 // func gemmAVX512(mr int, k int, a *float32, b *float32, c *float32, ldb int, ldc int, acc bool)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemmAVX512(SB), NOSPLIT, $0-57
 	MOVQ mr+0(FP), AX
 	CMPQ AX, $0x0e
@@ -901,39 +976,83 @@ TEXT ·gemmAVX512(SB), NOSPLIT, $0-57
 
 mr14:
 	// tile 14×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	VXORPS Z22, Z22, Z22
-	VXORPS Z23, Z23, Z23
-	VXORPS Z24, Z24, Z24
-	VXORPS Z25, Z25, Z25
-	VXORPS Z26, Z26, Z26
-	VXORPS Z27, Z27, Z27
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	VXORPS     Z26, Z26, Z26
+	VXORPS     Z27, Z27, Z27
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr14:
@@ -1234,37 +1353,78 @@ plain_mr14:
 
 mr13:
 	// tile 13×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	VXORPS Z22, Z22, Z22
-	VXORPS Z23, Z23, Z23
-	VXORPS Z24, Z24, Z24
-	VXORPS Z25, Z25, Z25
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr13:
@@ -1547,35 +1707,73 @@ plain_mr13:
 
 mr12:
 	// tile 12×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	VXORPS Z22, Z22, Z22
-	VXORPS Z23, Z23, Z23
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr12:
@@ -1840,33 +2038,68 @@ plain_mr12:
 
 mr11:
 	// tile 11×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr11:
@@ -2113,31 +2346,63 @@ plain_mr11:
 
 mr10:
 	// tile 10×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr10:
@@ -2366,29 +2631,58 @@ plain_mr10:
 
 mr9:
 	// tile 9×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr9:
@@ -2599,27 +2893,53 @@ plain_mr9:
 
 mr8:
 	// tile 8×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr8:
@@ -2812,25 +3132,48 @@ plain_mr8:
 
 mr7:
 	// tile 7×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr7:
@@ -3005,23 +3348,43 @@ plain_mr7:
 
 mr6:
 	// tile 6×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr6:
@@ -3178,21 +3541,38 @@ plain_mr6:
 
 mr5:
 	// tile 5×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr5:
@@ -3331,19 +3711,33 @@ plain_mr5:
 
 mr4:
 	// tile 4×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr4:
@@ -3464,17 +3858,28 @@ plain_mr4:
 
 mr3:
 	// tile 3×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr3:
@@ -3577,15 +3982,23 @@ plain_mr3:
 
 mr2:
 	// tile 2×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
+	ADDQ       DI, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr2:
@@ -3670,13 +4083,18 @@ plain_mr2:
 
 mr1:
 	// tile 1×32
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+40(FP), BX
-	SHLQ   $0x02, BX
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+48(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 124(SI)
 
 	// unrolled k loop
 loop4_mr1:
@@ -3742,7 +4160,7 @@ plain_mr1:
 	RET
 
 // func gemmAVX2RowA(mr int, k int, a *float32, b *float32, c *float32, lda int, ldb int, ldc int, acc bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·gemmAVX2RowA(SB), NOSPLIT, $0-65
 	MOVQ mr+0(FP), AX
 	CMPQ AX, $0x06
@@ -3761,27 +4179,47 @@ TEXT ·gemmAVX2RowA(SB), NOSPLIT, $0-65
 
 mr6:
 	// tile 6×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	LEAQ   (SI)(SI*4), R8
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (SI)(SI*2), DI
+	LEAQ       (SI)(SI*4), R8
+	MOVQ       c+32(FP), R9
+	MOVQ       ldc+56(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
 
 	// unrolled k loop
 loop4_mr6:
@@ -3968,24 +4406,41 @@ plain_mr6:
 
 mr5:
 	// tile 5×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (SI)(SI*2), DI
+	MOVQ       c+32(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
 
 	// unrolled k loop
 loop4_mr5:
@@ -4149,22 +4604,36 @@ plain_mr5:
 
 mr4:
 	// tile 4×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (SI)(SI*2), DI
+	MOVQ       c+32(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
 
 	// unrolled k loop
 loop4_mr4:
@@ -4305,19 +4774,30 @@ plain_mr4:
 
 mr3:
 	// tile 3×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr3:
@@ -4435,17 +4915,25 @@ plain_mr3:
 
 mr2:
 	// tile 2×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr2:
@@ -4540,15 +5028,20 @@ plain_mr2:
 
 mr1:
 	// tile 1×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), SI
+	MOVQ       ldc+56(FP), DI
+	SHLQ       $0x02, DI
+	PREFETCHT0 (SI)
+	PREFETCHT0 60(SI)
 
 	// unrolled k loop
 loop4_mr1:
@@ -4619,7 +5112,7 @@ plain_mr1:
 	RET
 
 // func gemmAVX2ColA(mr int, k int, a *float32, b *float32, c *float32, lda int, ldb int, ldc int, acc bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·gemmAVX2ColA(SB), NOSPLIT, $0-65
 	MOVQ mr+0(FP), AX
 	CMPQ AX, $0x06
@@ -4638,25 +5131,45 @@ TEXT ·gemmAVX2ColA(SB), NOSPLIT, $0-65
 
 mr6:
 	// tile 6×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr6:
@@ -4846,23 +5359,40 @@ plain_mr6:
 
 mr5:
 	// tile 5×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr5:
@@ -5029,21 +5559,35 @@ plain_mr5:
 
 mr4:
 	// tile 4×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr4:
@@ -5187,19 +5731,30 @@ plain_mr4:
 
 mr3:
 	// tile 3×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr3:
@@ -5320,17 +5875,25 @@ plain_mr3:
 
 mr2:
 	// tile 2×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr2:
@@ -5428,15 +5991,20 @@ plain_mr2:
 
 mr1:
 	// tile 1×16
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   a+16(FP), AX
-	MOVQ   b+24(FP), CX
-	MOVQ   k+8(FP), DX
-	MOVQ   ldb+48(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   lda+40(FP), SI
-	SHLQ   $0x02, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	MOVQ       a+16(FP), AX
+	MOVQ       b+24(FP), CX
+	MOVQ       k+8(FP), DX
+	MOVQ       ldb+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       lda+40(FP), SI
+	SHLQ       $0x02, SI
+	MOVQ       c+32(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
 
 	// unrolled k loop
 loop4_mr1:
@@ -5534,6 +6102,32 @@ copy16_loop:
 	VZEROUPPER
 
 copy16_done:
+	RET
+
+// func copyBlocks6AVX(dst *float32, src *float32, n int, dstStride int, srcStride int)
+// Requires: AVX
+TEXT ·copyBlocks6AVX(SB), NOSPLIT, $0-40
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  n+16(FP), DX
+	MOVQ  dstStride+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	SHLQ  $0x02, BX
+	SHLQ  $0x02, SI
+	TESTQ DX, DX
+	JZ    copy6_done
+
+copy6_loop:
+	VMOVUPS (CX), X0
+	MOVQ    16(CX), DI
+	VMOVUPS X0, (AX)
+	MOVQ    DI, 16(AX)
+	ADDQ    SI, CX
+	ADDQ    BX, AX
+	DECQ    DX
+	JNZ     copy6_loop
+
+copy6_done:
 	RET
 
 // func transposePanel16AVX(dst *float32, src *float32, ld int, kblocks int)

@@ -16,3 +16,7 @@ func copyBlocks16(dst, src []float32, n, dstStride, srcStride int) {
 func transposePanel16(dst, src []float32, ld, kblocks int) {
 	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
 }
+
+func copyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
+	copyBlocks6Generic(dst, src, n, dstStride, srcStride)
+}

@@ -313,6 +313,50 @@ func TestCopyBlocks16(t *testing.T) {
 	})
 }
 
+// TestCopyBlocks6 checks the strided block copy on every path against a
+// scalar loop, with guards between and after the blocks.
+func TestCopyBlocks6(t *testing.T) {
+	ForEachPath(func(path string) {
+		r := rand.New(rand.NewPCG(8, 9))
+		for _, n := range []int{0, 1, 2, 3, 7, 33} {
+			for _, st := range [][2]int{{6, 6}, {6 * 256, 6}, {6, 100}, {37, 41}} {
+				ds, ss := st[0], st[1]
+				src := randVec(r, max(n-1, 0)*ss+6+3)
+				dst := make([]float32, max(n-1, 0)*ds+6+3)
+				for i := range dst {
+					dst[i] = float32(math.NaN())
+				}
+				want := slices.Clone(dst)
+				for i := 0; i < n; i++ {
+					for j := 0; j < 6; j++ {
+						want[i*ds+j] = src[i*ss+j]
+					}
+				}
+				CopyBlocks6(dst, src, n, ds, ss)
+				for i := range dst {
+					if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s n=%d strides=%v: dst[%d] = %v, want %v", path, n, st, i, dst[i], want[i])
+					}
+				}
+			}
+		}
+		for name, f := range map[string]func(){
+			"short dst": func() { CopyBlocks6(make([]float32, 11), make([]float32, 12), 2, 6, 6) },
+			"short src": func() { CopyBlocks6(make([]float32, 12), make([]float32, 10), 2, 6, 5) },
+			"negative":  func() { CopyBlocks6(nil, nil, -1, 6, 6) },
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s %s: no panic", path, name)
+					}
+				}()
+				f()
+			}()
+		}
+	})
+}
+
 // TestTransposePanel16 checks the transposed-panel packing on every path
 // against the definition, for k around the 8-step blocks and several row
 // strides, with a NaN guard after the panel.

@@ -10,7 +10,10 @@
 # MIN_MS (200, per timing batch), BATCHES (3), SHAPES (the issue's list, or
 # "model" for the training-step products of the default model, which also
 # makes LAYOUTS default to NN,NT,TN), OUT (directory for the raw TSV;
-# default a temp dir).
+# default a temp dir), CLOCK (wall, the default, or thread: single-thread
+# timings and the FMA peak use each side's thread CPU time, so that other
+# CPU-bound work sharing the cores does not count; 2-thread timings stay on
+# the wall clock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +32,8 @@ BATCHES=${BATCHES:-3}
 SHAPES=${SHAPES:-64x256x256,256x256x256,512x512x512,1024x1024x1024,2048x2048x2048,512x1024x256,512x256x1024,512x3072x768,512x768x3072,16x2048x512,1x2048x512}
 OUT=${OUT:-$(mktemp -d)}
 PY=/usr/bin/python3
+CLOCK=${CLOCK:-wall}
+export RLTRAIN_BENCH_CLOCK=$CLOCK SGEMM_CLOCK=$CLOCK
 
 if [ ! -f /usr/include/x86_64-linux-gnu/cblas.h ] && [ ! -f /usr/include/cblas.h ]; then
   echo "bench-compare: OpenBLAS headers missing: run 'make deps' (installs libopenblas-dev)" >&2
@@ -58,9 +63,10 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "bench-compare: round $r/$ROUNDS done" >&2
 done
 
-"$PY" - "$OUT" <<'EOF'
+"$PY" - "$OUT" "$CLOCK" <<'EOF'
 import math, re, statistics, sys
 out = sys.argv[1]
+clock = sys.argv[2]
 calib = open(f"{out}/calib.txt").read()
 peak = float(re.search(r"peak_gflops_per_core=([0-9.]+)", calib).group(1))
 bw = float(re.search(r"read_gbs=([0-9.]+)", calib).group(1))
@@ -74,7 +80,7 @@ def load(name):
         d.setdefault(key, []).append((float(f[5]), float(f[6])))
     return {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in d.items()}
 ours, obl = load("ours.tsv"), load("openblas.tsv")
-print(f"measured FMA peak {peak:.1f} GFLOP/s per core, read bandwidth {bw:.1f} GB/s (one core)")
+print(f"measured FMA peak {peak:.1f} GFLOP/s per core, read bandwidth {bw:.1f} GB/s (one core); clock {clock} (1 thread)")
 print(f"{'layout':6} {'M×N×K':16} {'thr':>3} {'ours GF/s':>10} {'OpenBLAS':>10} {'ratio':>7} {'%peak':>7} {'ours GB/s':>10}")
 for t in sorted({k[4] for k in ours}):
     logs = []

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"os"
 	"runtime"
 	"time"
 
@@ -37,19 +38,22 @@ func (s Shape) IsDecode() bool { return s.M <= 16 }
 
 // MeasureFMAPeak times the current path's register-only FMA loop on the
 // calling goroutine (one core) for about d and returns GFLOP/s. It is the
-// yardstick for "% of peak"; it assumes nothing about clocks or ports.
+// yardstick for "% of peak"; it assumes nothing about clocks or ports. It
+// follows BenchClockEnv like TimeProduct.
 func MeasureFMAPeak(d time.Duration) float64 {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	now, unlock := benchClock(true)
+	defer unlock()
 	asm.FMAPeakLoop(1 << 14) // warm up the vector units and the clock
 	best := 0.0
 	for range 5 {
 		flops := 0
-		start := time.Now()
-		for time.Since(start) < d/5 {
+		start := now()
+		for now()-start < (d / 5).Seconds() {
 			flops += asm.FMAPeakLoop(1 << 14)
 		}
-		best = max(best, float64(flops)/time.Since(start).Seconds()/1e9)
+		best = max(best, float64(flops)/(now()-start)/1e9)
 	}
 	return best
 }
@@ -79,20 +83,48 @@ var benchSink float32
 // TimeProduct runs f (one product) repeatedly for at least minTime per
 // batch and returns the best batch's seconds per call, after one warm-up
 // call. Best-of-batches filters out the machine's other load.
+//
+// With RLTRAIN_BENCH_CLOCK=thread in the environment and one thread
+// (Threads() == 1, so f runs on the calling goroutine), time is the calling
+// OS thread's CPU time instead of the wall clock: on a machine shared with
+// other CPU-bound work, time-slicing then no longer counts against the
+// product (cache refills after a switch still do). Other values, more than
+// one thread, or an OS without the clock keep the wall clock.
 func TimeProduct(f func(), minTime time.Duration, batches int) float64 {
+	now, unlock := benchClock(Threads() == 1)
+	defer unlock()
 	f()
 	best := 0.0
 	for b := 0; b < max(batches, 1); b++ {
 		n := 0
-		start := time.Now()
-		for n == 0 || time.Since(start) < minTime {
+		start := now()
+		for n == 0 || now()-start < minTime.Seconds() {
 			f()
 			n++
 		}
-		per := time.Since(start).Seconds() / float64(n)
+		per := (now() - start) / float64(n)
 		if best == 0 || per < best {
 			best = per
 		}
 	}
 	return best
+}
+
+// BenchClockEnv names the environment variable that selects the benchmark
+// clock: "thread" (the calling thread's CPU time, single-threaded timings
+// only) or anything else (wall clock).
+const BenchClockEnv = "RLTRAIN_BENCH_CLOCK"
+
+// benchClock returns the clock in seconds TimeProduct and MeasureFMAPeak
+// use, and a func to call when done: the thread CPU clock (with the
+// goroutine locked to its thread) when asked for by BenchClockEnv, the
+// work runs on the calling goroutine (single) and the OS has the clock,
+// else the wall clock.
+func benchClock(single bool) (now func() float64, done func()) {
+	if _, ok := threadCPUSeconds(); ok && single && os.Getenv(BenchClockEnv) == "thread" {
+		runtime.LockOSThread()
+		return func() float64 { s, _ := threadCPUSeconds(); return s }, runtime.UnlockOSThread
+	}
+	t0 := time.Now()
+	return func() float64 { return time.Since(t0).Seconds() }, func() {}
 }

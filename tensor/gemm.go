@@ -14,9 +14,9 @@ import (
 // Two loop nests share the KC blocking: the classic one packs A into MC×KC
 // blocks (worker), and the direct-A one (directALoops) lets the micro-kernel
 // read A in place, row-major for NN/NT and column-major for TN, when a
-// worker's columns are too few (≤ directAMaxPanels panels) to amortize
-// packing A: the transformer's small-K, tall-M products, where packing A
-// took about 40% of the time.
+// worker's columns are too few (≤ directAMaxPanels panels, directATMaxPanels
+// for TN) to amortize packing A: the transformer's small-K, tall-M
+// products, where packing A took about 40% of the time.
 //
 // Threading: the t workers split C into t column ranges (or row ranges when
 // C is taller than wide), each a multiple of NR (MR) wide, and each worker
@@ -186,10 +186,14 @@ func (g *gemmCall) worker(w int) {
 // A would not be amortized, and a column-major A (TN) has rows short
 // enough (see directAMaxColStride).
 func (g *gemmCall) directA(n int) bool {
-	if g.a.t && g.a.ld >= directAMaxColStride {
-		return false
+	limit := g.blk.directAPanels
+	if g.a.t {
+		if g.a.ld >= directAMaxColStride {
+			return false
+		}
+		limit = g.blk.directATPanels
 	}
-	return g.mk.DirectA() && (n+g.blk.nr-1)/g.blk.nr <= g.blk.directAPanels
+	return g.mk.DirectA() && (n+g.blk.nr-1)/g.blk.nr <= limit
 }
 
 // directALoops is the loop nest with A read in place (no A packing), A

@@ -25,6 +25,7 @@ func benchSetup() func() {
 	if *benchDirectA >= 0 {
 		b := prevB
 		b.directAPanels = *benchDirectA
+		b.directATPanels = *benchDirectA
 		blockings[path] = b
 	}
 	return func() { SetThreads(prevT); blockings[path] = prevB }

@@ -148,7 +148,7 @@ func TestMatMulStraddleBlocking(t *testing.T) {
 					c0 := randSlice(r, m*n)
 					var first []float32
 					for _, direct := range []int{0, 1, 1000} {
-						blk.directAPanels = direct
+						blk.directAPanels, blk.directATPanels = direct, direct
 						for _, th := range []int{1, 2, 3} {
 							c := append(slices.Clone(c0), float32(math.NaN()))
 							av, bv := l.views(a, b, m, n, k)

@@ -24,6 +24,10 @@ package main
 // A is base + index·scale through lda, 3·lda and 5·lda (x86 scales 1, 2, 4,
 // 8 reach rows 0…5), which caps those tiles at 6 rows.
 //
+// Before the k loop each kernel prefetches its C tile (PREFETCHT0 of the
+// first and last byte of every row), so the C lines, in L2 or L3 between
+// KC blocks, are in L1 by the time the tile is stored.
+//
 // The sum starts at zero and C is added once at the end, so an element's
 // rounding does not depend on whether the caller stores straight into C or
 // into a temporary edge tile: tensor's parallel and serial paths agree bitwise.
@@ -66,6 +70,7 @@ func genGemm() {
 	genGemmKernel(gemmSpec{name: "gemmAVX2RowA", maxMR: 6, nvec: 2, width: 8, unroll: 4, rowA: true})
 	genGemmKernel(gemmSpec{name: "gemmAVX2ColA", maxMR: 6, nvec: 2, width: 8, unroll: 4, colA: true})
 	genCopyBlocks16()
+	genCopyBlocks6()
 	genTransposePanel16()
 }
 
@@ -167,6 +172,39 @@ func genCopyBlocks16() {
 	JNZ(LabelRef("copy16_loop"))
 	VZEROUPPER()
 	Label("copy16_done")
+	RET()
+}
+
+// genCopyBlocks6 emits the packing copy of a transposed A (the MatMulTN
+// operand) into 6-row AVX2 micro-panels: n blocks of 6 floats (a 16-byte
+// and an 8-byte move) with independent strides, so that one source row of
+// A lands in all its panels for a few instructions per panel.
+//
+//	for i < n: dst[i*dstStride : +6] = src[i*srcStride : +6]
+func genCopyBlocks6() {
+	TEXT("copyBlocks6AVX", NOSPLIT, "func(dst, src *float32, n, dstStride, srcStride int)")
+	Pragma("noescape")
+	Doc("copyBlocks6AVX copies n blocks of 6 floats between strided positions; see gemm.go.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	ss := Load(Param("srcStride"), GP64())
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	t := GP64()
+	TESTQ(n, n)
+	JZ(LabelRef("copy6_done"))
+	Label("copy6_loop")
+	VMOVUPS(Mem{Base: src}, reg.X0)
+	MOVQ(Mem{Base: src, Disp: 16}, t)
+	VMOVUPS(reg.X0, Mem{Base: dst})
+	MOVQ(t, Mem{Base: dst, Disp: 16})
+	ADDQ(ss, src)
+	ADDQ(ds, dst)
+	DECQ(n)
+	JNZ(LabelRef("copy6_loop"))
+	Label("copy6_done")
 	RET()
 }
 
@@ -299,6 +337,22 @@ func genGemmBody(s gemmSpec, m int) {
 		ADDQ(ldb, bp)
 		if s.colA {
 			ADDQ(aStepReg, ap)
+		}
+	}
+
+	// Prefetch the C tile (first and last byte of each row) so that its
+	// lines, usually in L2 or L3 (rows ldc apart, touched once per KC
+	// block), arrive while the k loop runs instead of stalling the stores.
+	{
+		pc := Load(Param("c"), GP64())
+		pldc := Load(Param("ldc"), GP64())
+		SHLQ(Imm(2), pldc)
+		for i := 0; i < m; i++ {
+			PREFETCHT0(Mem{Base: pc})
+			PREFETCHT0(Mem{Base: pc, Disp: s.nvec*vbytes - 4})
+			if i+1 < m {
+				ADDQ(pldc, pc)
+			}
 		}
 	}
 

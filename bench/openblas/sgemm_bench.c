@@ -3,7 +3,9 @@
  * `rltrain bench kernels` and prints the same TSV lines
  * (layout m n k threads gflops gbs), so scripts/bench-compare.sh can put the
  * two side by side. Timing matches tensor.TimeProduct: one warm-up call,
- * then `batches` batches of at least min_ms each, best batch kept.
+ * then `batches` batches of at least min_ms each, best batch kept; the
+ * clock is the wall clock, or the thread's CPU time with SGEMM_CLOCK=thread
+ * and THREADS 1.
  *
  * usage: sgemm_bench THREADS MIN_MS BATCHES LAYOUTS SHAPES
  *        e.g. sgemm_bench 2 200 3 NN,NT 64x256x256,1024x1024x1024
@@ -16,9 +18,15 @@
 
 extern void openblas_set_num_threads(int);
 
+/* The clock: wall (CLOCK_MONOTONIC), or with SGEMM_CLOCK=thread and one
+ * thread the calling thread's CPU time, like tensor.TimeProduct with
+ * RLTRAIN_BENCH_CLOCK=thread (time-slicing on a loaded machine does not
+ * count). */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now(void) {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -45,9 +53,12 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	openblas_set_num_threads(threads);
+	const char *clk = getenv("SGEMM_CLOCK");
+	if (threads == 1 && clk && strcmp(clk, "thread") == 0) bench_clock = CLOCK_THREAD_CPUTIME_ID;
 	char *layouts = strdup(argv[4]);
 	char *shapes = strdup(argv[5]);
-	printf("# openblas %s threads=%d\n", openblas_get_config(), threads);
+	printf("# openblas %s threads=%d clock=%s\n", openblas_get_config(), threads,
+	       bench_clock == CLOCK_MONOTONIC ? "wall" : "thread-cpu");
 	printf("layout\tm\tn\tk\tthreads\tgflops\tgbs\n");
 	char *ssave = NULL;
 	for (char *sh = strtok_r(shapes, ",", &ssave); sh; sh = strtok_r(NULL, ",", &ssave)) {
