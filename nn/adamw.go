@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rltrain/rltrain/asm"
 	"github.com/rltrain/rltrain/tensor"
 )
 
@@ -93,8 +94,8 @@ func NewAdamW(cfg AdamWConfig, m *Model) *AdamW {
 
 // Update applies one AdamW step to m.P using the gradients in m.G at the
 // learning rate lr (usually Cfg.LR·Schedule.Factor(step)). The slab is split
-// across threads; every element is independent, so the result does not
-// depend on the thread count.
+// across threads and each piece runs the vector kernel asm.AdamW; every
+// element is independent, so the result does not depend on the thread count.
 func (o *AdamW) Update(m *Model, lr float64) {
 	p, g := m.P.Data, m.G.Data
 	if len(p) != len(o.M) || len(g) != len(o.M) || len(o.V) != len(o.M) {
@@ -105,26 +106,25 @@ func (o *AdamW) Update(m *Model, lr float64) {
 	t := float64(o.Step)
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
-	b1, b2 := float32(c.Beta1), float32(c.Beta2)
-	stepSize := float32(lr / bc1)
-	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
-	eps := float32(c.Eps)
-	keep := float32(1 - lr*c.WeightDecay)
-	for s, dec := range o.decay {
-		lo, hi := o.spans[s], o.spans[s+1]
-		k := float32(1)
-		if dec {
-			k = keep
-		}
-		tensor.Parallel(hi-lo, func(a, b int) {
-			pp, gg, mm, vv := p[lo+a:lo+b], g[lo+a:lo+b], o.M[lo+a:lo+b], o.V[lo+a:lo+b]
-			for i, gi := range gg {
-				mi := b1*mm[i] + (1-b1)*gi
-				vi := b2*vv[i] + (1-b2)*gi*gi
-				mm[i], vv[i] = mi, vi
-				denom := float32(math.Sqrt(float64(vi)))*invSqrtBC2 + eps
-				pp[i] = pp[i]*k - stepSize*mi/denom
-			}
-		})
+	sc := asm.AdamWScalars{
+		B1: float32(c.Beta1), B2: float32(c.Beta2),
+		Step: float32(lr / bc1), ISB: float32(1 / math.Sqrt(bc2)), Eps: float32(c.Eps),
 	}
+	keep := float32(1 - lr*c.WeightDecay)
+	// One parallel pass over the whole slab; each chunk walks the decay
+	// spans it overlaps (one vector kernel call per piece).
+	tensor.Parallel(len(p), func(a, b int) {
+		for s, dec := range o.decay {
+			lo, hi := max(o.spans[s], a), min(o.spans[s+1], b)
+			if lo >= hi {
+				continue
+			}
+			k := sc
+			k.Keep = 1
+			if dec {
+				k.Keep = keep
+			}
+			asm.AdamW(p[lo:hi], g[lo:hi], o.M[lo:hi], o.V[lo:hi], k)
+		}
+	})
 }

@@ -87,7 +87,6 @@ func qkvSplitBackward(dqkv, dq, dk, dv []float32, pos []int32, d attnDims, rope 
 	parallelFor(n, func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row, p := dqkv[r*w:r*w+w], int(pos[r])
-			clear(row[:qd+kd])
 			for h := 0; h < d.nh; h++ {
 				rope.rotateBack(row[h*hs:h*hs+hs], dq[(h*n+r)*hs:(h*n+r)*hs+hs], p)
 			}
@@ -159,8 +158,9 @@ func attentionForward(out, lse, q, k, v []float32, seqs []seqSpan, d attnDims, w
 	})
 }
 
-// attentionBackward accumulates the gradients of attentionForward into dq,
-// dk, dv (same head-major layouts as q, k, v):
+// attentionBackward writes the gradients of attentionForward into dq, dk,
+// dv (same head-major layouts as q, k, v; each unit clears its own slices
+// first, in parallel and while they are about to be used):
 //
 //	in the forward pass this was: P = softmax(scale·Q·Kᵀ, causal); O = P·V
 //	dV += Pᵀ·dO
@@ -168,7 +168,10 @@ func attentionForward(out, lse, q, k, v []float32, seqs []seqSpan, d attnDims, w
 //	dS  = P ⊙ (dP − rowsum(dO ⊙ O)) · scale
 //	dQ += dS·K;  dK += dSᵀ·Q
 //
-// P is recomputed per block of query rows from Q, K and the saved lse. Each
+// P is recomputed per block of query rows from Q and K with the forward's
+// own kernels (scale, softmax), three vector passes per row rather than a
+// scalar pass with the saved lse plus an exp pass (lse only gives the row
+// count here). Each
 // (sequence, KV head) unit is handled by one worker in a fixed order, so the
 // sums into dk and dv are deterministic.
 func attentionBackward(dq, dk, dv, dout, q, k, v, out, lse []float32, seqs []seqSpan, d attnDims, wb *workerBufs) {
@@ -185,40 +188,45 @@ func attentionBackward(dq, dk, dv, dout, q, k, v, out, lse []float32, seqs []seq
 			s, kh := seqs[u/d.nkv], u%d.nkv
 			a, b := (kh*n+s.off)*hs, (kh*n+s.off+s.t)*hs
 			ks, vs, dks, dvs := k[a:b], v[a:b], dk[a:b], dv[a:b]
+			clear(dks)
+			clear(dvs)
 			for h := kh * g; h < (kh+1)*g; h++ {
 				qa, qb := (h*n+s.off)*hs, (h*n+s.off+s.t)*hs
 				qs, dqs := q[qa:qb], dq[qa:qb]
+				clear(dqs)
 				for i0 := 0; i0 < s.t; i0 += attnBlock {
 					i1 := min(i0+attnBlock, s.t)
 					bi := i1 - i0
 					p := bufs[w][:bi*i1]
 					dp := bufs[w][attnBlock*maxT:][:bi*i1]
 					do := bufs[w][2*attnBlock*maxT:][:bi*hs]
-					// P = exp(scale·Q·Kᵀ − lse), causal
+					// P = softmax(scale·Q·Kᵀ), causal: the forward's kernels
+					// on the forward's scores, so P is bitwise the forward's
 					tensor.MatMulNT(p, qs[i0*hs:i1*hs], ks, bi, i1, hs, false)
 					for i := 0; i < bi; i++ {
 						row := p[i*i1 : (i+1)*i1]
 						nv := i0 + i + 1
-						l := lse[h*n+s.off+i0+i]
-						for j := range row[:nv] {
-							row[j] = row[j]*scale - l
-						}
-						asm.Exp(row[:nv], row[:nv])
+						asm.Scale(scale, row[:nv])
+						asm.Softmax(row[:nv], row[:nv])
 						clear(row[nv:])
 						r := s.off + i0 + i
 						copy(do[i*hs:i*hs+hs], dout[r*qd+h*hs:r*qd+h*hs+hs])
 					}
 					// dV[0:i1] += Pᵀ·dO
 					tensor.MatMulTN(dvs, p, do, i1, hs, bi, true)
-					// dP = dO·V[0:i1]ᵀ; dS = P⊙(dP − D)·scale, in place in dp
+					// With dO' = scale·dO: dP' = dO'·V[0:i1]ᵀ = scale·dP and
+					// D' = rowsum(dO'⊙O) = scale·D, so dS = P⊙(dP' − D'),
+					// two vector passes per row, in place in dp.
+					asm.Scale(scale, do[:bi*hs])
 					tensor.MatMulNT(dp, do, vs, bi, i1, hs, false)
 					for i := 0; i < bi; i++ {
 						r := s.off + i0 + i
+						nv := i0 + i + 1
 						dd := asm.Dot(do[i*hs:i*hs+hs], out[r*qd+h*hs:r*qd+h*hs+hs])
-						pr, dr := p[i*i1:(i+1)*i1], dp[i*i1:(i+1)*i1]
-						for j, pj := range pr {
-							dr[j] = pj * (dr[j] - dd) * scale
-						}
+						pr, dr := p[i*i1:i*i1+nv], dp[i*i1:(i+1)*i1]
+						asm.Mul(dr[:nv], pr, dr[:nv])
+						asm.Axpy(-dd, pr, dr[:nv])
+						clear(dr[nv:])
 					}
 					// dQ[i0:i1] += dS·K[0:i1];  dK[0:i1] += dSᵀ·Q[i0:i1]
 					tensor.MatMulNN(dqs[i0*hs:i1*hs], dp, ks, bi, hs, i1, true)

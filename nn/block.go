@@ -82,25 +82,19 @@ func (m *Model) blockBackward(l int, x, dx []float32, a *blockActs) {
 
 	// MLP: dx2 = dout + rmsnorm2ᵀ(mlpᵀ(dout))
 	dln := grow(&s.dln, n*C)
-	clear(dln)
 	mlpBackward(dln, gv.wgu, gp.WDown, grow(&s.dgu, n*2*F), grow(&s.dh, n*F), dx, a.ln2, a.gu, a.h,
 		fv.wgu, lp.WDown, n, C, F)
 	rmsnormBackward(dx, gp.MLPNorm, dln, a.x2, lp.MLPNorm, a.rstd2, n, C)
 
 	// attention: dx = dx2 + rmsnorm1ᵀ(attnᵀ(dx2))
 	datty := grow(&s.datty, n*d.qDim())
-	clear(datty)
-	linearBackward(datty, gp.Wo, nil, dx, a.atty, lp.Wo, n, d.qDim(), C)
+	linearBackward(datty, gp.Wo, nil, dx, a.atty, lp.Wo, n, d.qDim(), C, false)
 	dq := grow(&s.dq, n*d.qDim())
 	dk := grow(&s.dk, n*d.kvDim())
 	dv := grow(&s.dv, n*d.kvDim())
-	clear(dq)
-	clear(dk)
-	clear(dv)
 	attentionBackward(dq, dk, dv, datty, a.q, a.k, a.v, a.atty, a.lse, b.seqs, d, &m.wb)
 	dqkv := grow(&s.qkv, n*d.qkvDim())
 	qkvSplitBackward(dqkv, dq, dk, dv, b.pos, d, m.rope)
-	clear(dln)
-	linearBackward(dln, gv.wqkv, gv.bqkv, dqkv, a.ln1, fv.wqkv, n, C, d.qkvDim())
+	linearBackward(dln, gv.wqkv, gv.bqkv, dqkv, a.ln1, fv.wqkv, n, C, d.qkvDim(), false)
 	rmsnormBackward(dx, gp.AttnNorm, dln, x, lp.AttnNorm, a.rstd1, n, C)
 }

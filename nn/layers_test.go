@@ -30,9 +30,23 @@ func TestLinearGrad(t *testing.T) {
 	for i := range dw {
 		dw[i] = 1
 	}
-	linearBackward(dx, dw, db, dy, x, w, n, in, out)
+	for i := range dx {
+		dx[i] = 7 // overwritten (accX false)
+	}
+	linearBackward(dx, dw, db, dy, x, w, n, in, out, false)
 	for i := range dw {
 		dw[i]--
+	}
+	// accX true adds the same dx on top of what is there
+	dx2 := make([]float32, n*in)
+	for i := range dx2 {
+		dx2[i] = 1
+	}
+	linearBackward(dx2, make([]float32, out*in), nil, dy, x, w, n, in, out, true)
+	for i := range dx2 {
+		if d := dx2[i] - 1 - dx[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("accumulating dx[%d] = %g, want 1 + %g", i, dx2[i], dx[i])
+		}
 	}
 	L := func() float64 {
 		y := refLinear(x64, w64, b64, n, in, out)
@@ -96,7 +110,7 @@ func TestRoPEGrad(t *testing.T) {
 		y := make([]float32, hs)
 		r.rotate(y, x, pos)
 		checkClose(t, "rope", y, refRoPE(x64, pos, theta), 1e-5, 1e-6)
-		dx := make([]float32, hs)
+		dx := filled(hs, 9) // overwritten
 		r.rotateBack(dx, dy, pos)
 		L := func() float64 {
 			y := refRoPE(x64, pos, theta)
@@ -177,7 +191,8 @@ func testAttentionGrad(t *testing.T, d attnDims, seqs []seqSpan) {
 		}
 	}
 
-	dq, dk, dv := make([]float32, len(q)), make([]float32, len(k)), make([]float32, len(v))
+	// garbage in the outputs: attentionBackward overwrites them
+	dq, dk, dv := filled(len(q), 3), filled(len(k), -2), filled(len(v), 5)
 	attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, seqs, d, &wb)
 	L := func() float64 {
 		o := ref()
@@ -229,7 +244,7 @@ func TestQKVSplitGrad(t *testing.T) {
 	if want := L(); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
 		t.Fatalf("qkvSplit forward: Σ out·dout = %g, want %g", got, want)
 	}
-	dqkv := make([]float32, len(qkv))
+	dqkv := filled(len(qkv), -4) // overwritten
 	qkvSplitBackward(dqkv, dq, dk, dv, pos, d, rope)
 	checkClose(t, "dqkv", dqkv, numGrad(L, qkv64, fdEps), 1e-4, 1e-5)
 }
@@ -246,8 +261,8 @@ func TestMLPGrad(t *testing.T) {
 	mlpForward(out, gu, h, x, wgu, wd, n, c, f)
 	ref := func() []float64 { return refMLP(x64, wgu64[:f*c], wgu64[f*c:], wd64, n, c, f) }
 	checkClose(t, "mlp out", out, ref(), 1e-5, 1e-6)
-	dx, dwgu, dwd := make([]float32, n*c), make([]float32, 2*f*c), make([]float32, c*f)
-	mlpBackward(dx, dwgu, dwd, make([]float32, n*2*f), make([]float32, n*f), dout, x, gu, h, wgu, wd, n, c, f)
+	dx, dwgu, dwd := filled(n*c, 6), make([]float32, 2*f*c), make([]float32, c*f) // dx overwritten
+	mlpBackward(dx, dwgu, dwd, filled(n*2*f, 2), filled(n*f, 3), dout, x, gu, h, wgu, wd, n, c, f)
 	L := func() float64 {
 		o := ref()
 		s := 0.0
@@ -333,9 +348,19 @@ func TestLMHeadGrad(t *testing.T) {
 			if withEnt {
 				dent = e
 			}
-			lmHeadBackward(dxf, dw, g, dent, xf, w, targets, m, c, v, float32(1/temp), rows, &logits, &wb)
+			lmHeadBackward(dxf, dw, g, dent, xf, w, targets, m, c, v, float32(1/temp), rows, &logits, &wb, false)
 			checkClose(t, "dxf", dxf, numGrad(L, xf64, fdEps), 1e-4, 1e-5)
 			checkClose(t, "dw", dw, numGrad(L, w64, fdEps), 1e-4, 1e-5)
+			if rows < m {
+				continue
+			}
+			// one chunk: the logits the forward left in the buffer are reused
+			// (rerun the forward, the backward above overwrote them with dz)
+			lmHeadForward(logp, ent, xf, w, targets, m, c, v, float32(1/temp), rows, &logits, &wb)
+			dxk, dwk := make([]float32, m*c), make([]float32, v*c)
+			lmHeadBackward(dxk, dwk, g, dent, xf, w, targets, m, c, v, float32(1/temp), rows, &logits, &wb, true)
+			checkClose(t, "dxf (kept logits)", dxk, to64(dxf), 0, 0)
+			checkClose(t, "dw (kept logits)", dwk, to64(dw), 0, 0)
 		}
 	}
 }
@@ -363,4 +388,14 @@ func TestValueHeadGrad(t *testing.T) {
 	checkClose(t, "dxf", dxf, numGrad(L, xf64, fdEps), 1e-4, 1e-5)
 	checkClose(t, "dw", dw, numGrad(L, w64, fdEps), 1e-4, 1e-5)
 	checkClose(t, "db", db, numGrad(L, b64, fdEps), 1e-4, 1e-5)
+}
+
+// filled returns n copies of v: an output buffer holding garbage, for
+// kernels that must overwrite rather than accumulate.
+func filled(n int, v float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = v
+	}
+	return x
 }

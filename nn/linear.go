@@ -21,18 +21,20 @@ func linearForward(y, x, w, b []float32, n, in, out int) {
 	}
 }
 
-// linearBackward accumulates the gradients of linearForward:
+// linearBackward accumulates the parameter gradients of linearForward and
+// writes (accX false) or accumulates (accX true) the input gradient:
 //
 //	in the forward pass this was: y = x·Wᵀ + b
-//	dx += dy·W       (N,OUT)·(OUT,IN)
+//	dx (+)= dy·W     (N,OUT)·(OUT,IN)
 //	dw += dyᵀ·x      (OUT,N)·(N,IN)
 //	db += Σ_rows dy  (skipped when db is nil)
 //
-// dx may be nil when the input gradient is not needed (e.g. the input is a
-// token embedding lookup handled elsewhere).
-func linearBackward(dx, dw, db, dy, x, w []float32, n, in, out int) {
+// Overwriting dx saves the callers a clear of a fresh scratch buffer. dx may
+// be nil when the input gradient is not needed (e.g. the input is a token
+// embedding lookup handled elsewhere).
+func linearBackward(dx, dw, db, dy, x, w []float32, n, in, out int, accX bool) {
 	if dx != nil {
-		tensor.MatMulNN(dx, dy, w, n, in, out, true)
+		tensor.MatMulNN(dx, dy, w, n, in, out, accX)
 	}
 	tensor.MatMulTN(dw, dy, x, out, in, n, true)
 	if db != nil {

@@ -48,23 +48,33 @@ func lmHeadForward(logp, ent, xf, w []float32, targets []int32, m, c, v int, inv
 }
 
 // lmHeadBackward accumulates into dxf (M, C) and dw (V, C) the gradient of
-// L given dL/dlogp (M) and, when dent is not nil, dL/dH (M):
+// L given dL/dlogp (M) and, when dent is not nil, dL/dH (M).
+//
+// kept says that *logits still holds the scaled logits z of all M rows from
+// lmHeadForward (M ≤ rows, one chunk): the GEMM that recomputes them is then
+// skipped (same values bitwise: the product is deterministic). The buffer is
+// overwritten with dz either way, so kept holds for one call only.
 //
 //	in the forward pass this was: logp = z[target] − logZ;  H = logZ − Σ p·z;  z = xf·Wᵀ/τ
 //	dz_k = g·(δ_{k,target} − p_k) − e·p_k·(log p_k + H)     (g = dL/dlogp, e = dL/dH)
 //	dlogits = dz/τ;  dxf += dlogits·W;  dW += dlogitsᵀ·xf
 func lmHeadBackward(dxf, dw, dlogp, dent, xf, w []float32, targets []int32, m, c, v int, invT float32,
-	rows int, logits *[]float32, wb *workerBufs) {
+	rows int, logits *[]float32, wb *workerBufs, kept bool) {
+	if kept && (m > rows || len(*logits) < m*v) {
+		panic(errNotKept)
+	}
 	for r0 := 0; r0 < m; r0 += rows {
 		nr := min(rows, m-r0)
 		z := grow(logits, nr*v)
-		tensor.MatMulNT(z, xf[r0*c:(r0+nr)*c], w, nr, v, c, false)
+		if !kept {
+			tensor.MatMulNT(z, xf[r0*c:(r0+nr)*c], w, nr, v, c, false)
+		}
 		bufs := wb.get(numWorkers(nr), v)
 		parallelFor(nr, func(wk, lo, hi int) {
 			p := bufs[wk]
 			for r := lo; r < hi; r++ {
 				zr := z[r*v : r*v+v]
-				if invT != 1 {
+				if invT != 1 && !kept {
 					asm.Scale(invT, zr)
 				}
 				lz := asm.Softmax(p, zr)
@@ -94,3 +104,6 @@ func lmHeadBackward(dxf, dw, dlogp, dent, xf, w []float32, targets []int32, m, c
 		tensor.MatMulTN(dw, z, xf[r0*c:(r0+nr)*c], v, c, nr, true)
 	}
 }
+
+// errNotKept: lmHeadBackward was told the logits were kept when they cannot be.
+const errNotKept = "nn: lmHeadBackward kept logits need one chunk holding all rows"

@@ -23,16 +23,16 @@ func mlpForward(out, gu, h, x, wgu, wdown []float32, n, c, f int) {
 	tensor.MatMulNT(out, h, wdown, n, c, f, true)
 }
 
-// mlpBackward accumulates the gradients of mlpForward into dx, dwgu, dwdown;
-// dgu (N, 2F) and dh (N, F) are scratch and are overwritten:
+// mlpBackward writes the input gradient of mlpForward into dx and
+// accumulates its weight gradients into dwgu, dwdown; dgu (N, 2F) and dh
+// (N, F) are scratch and are overwritten:
 //
 //	in the forward pass this was: out += swiglu(x·wguᵀ)·wdownᵀ
+//	dx = ∂(Σ out·dout)/∂x  (overwritten, not accumulated)
 func mlpBackward(dx, dwgu, dwdown, dgu, dh, dout, x, gu, h, wgu, wdown []float32, n, c, f int) {
-	clear(dh)
-	linearBackward(dh, dwdown, nil, dout, h, wdown, n, f, c)
-	clear(dgu)
+	linearBackward(dh, dwdown, nil, dout, h, wdown, n, f, c, false)
 	swigluBackward(dgu, dh, gu, n, f)
-	linearBackward(dx, dwgu, nil, dgu, x, wgu, n, c, 2*f)
+	linearBackward(dx, dwgu, nil, dgu, x, wgu, n, c, 2*f, false)
 }
 
 // swigluForward applies the gated activation row by row:
@@ -48,15 +48,17 @@ func swigluForward(h, gu []float32, n, f int) {
 	})
 }
 
-// swigluBackward accumulates into dgu (N, 2F) rows [dgate | dup]:
+// swigluBackward writes into dgu (N, 2F) rows [dgate | dup] (each row is
+// cleared just before its kernel accumulates into it, while it is in cache):
 //
 //	in the forward pass this was: h = silu(gate) ⊙ up
-//	dup   += dh·silu(gate)
-//	dgate += dh·up·σ(g)·(1 + g·(1−σ(g)))
+//	dup   = dh·silu(gate)
+//	dgate = dh·up·σ(g)·(1 + g·(1−σ(g)))
 func swigluBackward(dgu, dh, gu []float32, n, f int) {
 	tensor.Parallel(n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row, drow := gu[r*2*f:r*2*f+2*f], dgu[r*2*f:r*2*f+2*f]
+			clear(drow)
 			asm.SwiGLUBackward(drow[:f], drow[f:], dh[r*f:r*f+f], row[:f], row[f:])
 		}
 	})

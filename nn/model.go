@@ -29,8 +29,9 @@ type Model struct {
 	bufs   modelBufs
 	wb     workerBufs
 
-	gradReady bool    // the last Score kept activations for Backward
-	invT      float32 // 1/temperature of the last Score call
+	gradReady  bool    // the last Score kept activations for Backward
+	logitsKept bool    // bufs.logits holds the last Score's scaled logits of all M rows (one chunk)
+	invT       float32 // 1/temperature of the last Score call
 }
 
 // fusedViews are adjacent parameter tensors of one layer seen as one matrix,
@@ -149,7 +150,7 @@ func (m *Model) Score(seqs []Seq, opt ScoreOptions) *Scores {
 	if temp == 0 {
 		temp = 1
 	}
-	m.gradReady = false
+	m.gradReady, m.logitsKept = false, false
 	m.layout(seqs)
 	m.fuse()
 	m.rope.grow(m.batch.maxT)
@@ -204,6 +205,9 @@ func (m *Model) Score(seqs []Seq, opt ScoreOptions) *Scores {
 		out.Values = b.split(vals)
 	}
 	m.gradReady = opt.Grad
+	// With a single chunk the logits are still in the buffer: Backward's
+	// first call reuses them instead of recomputing the (M, C, V) product.
+	m.logitsKept = opt.Grad && M <= m.logitRows
 	return out
 }
 
@@ -232,7 +236,8 @@ func (m *Model) Backward(dLogP, dEntropy, dValues [][]float32) {
 	dxf := grow(&s.dxf, M*C)
 	clear(dxf)
 	lmHeadBackward(dxf, m.G.LMHead, dlogp, dent, s.xf, m.P.LMHead, b.targets, M, C, cfg.VocabSize,
-		m.invT, m.logitRows, &s.logits, &m.wb)
+		m.invT, m.logitRows, &s.logits, &m.wb, m.logitsKept)
+	m.logitsKept = false // overwritten with dz: a repeated Backward recomputes them
 	if dValues != nil {
 		valueBackward(dxf, m.G.ValueW, m.G.ValueB, b.flatten(&s.dvals, dValues), s.xf, m.P.ValueW, C)
 	}

@@ -162,12 +162,15 @@ func TestScoreBatchConsistency(t *testing.T) {
 }
 
 // TestScoreDeterministic: the same call twice gives bitwise equal results
-// (same thread count), and a no-grad Score equals a Grad one.
+// (same thread count), a no-grad Score equals a Grad one, and LogP and the
+// gradients are bitwise the same at 1, 2 and 3 threads.
 func TestScoreDeterministic(t *testing.T) {
 	cfg := tinyConfig(true, false, false)
 	m := newTestModel(t, cfg, 5)
 	rng := rand.New(rand.NewPCG(5, 2))
 	seqs := testSeqs(rng, cfg.VocabSize)
+	var lp1 [][]float32
+	var g1t []float32
 	for _, threads := range []int{1, 2, 3} {
 		prev := tensor.SetThreads(threads)
 		a := m.Score(seqs, ScoreOptions{Grad: true})
@@ -179,7 +182,17 @@ func TestScoreDeterministic(t *testing.T) {
 		m.Score(seqs, ScoreOptions{Grad: true})
 		m.ZeroGrad()
 		m.Backward(dlp, nil, nil)
+		// a second Backward on the same activations (the first one
+		// overwrote the kept logits with dz) adds the same gradient again
+		m.Backward(dlp, nil, nil)
 		tensor.SetThreads(prev)
+		for i, v := range m.G.Data {
+			if d := float64(v - 2*g1[i]); math.Abs(d) > 1e-5*(1+math.Abs(float64(v))) {
+				t.Fatalf("threads %d: grad[%d] after two Backward calls %v, want 2·%v", threads, i, v, g1[i])
+			}
+		}
+		m.ZeroGrad()
+		m.Backward(dlp, nil, nil)
 		for i := range a.LogP {
 			for j := range a.LogP[i] {
 				if a.LogP[i][j] != b.LogP[i][j] {
@@ -190,6 +203,22 @@ func TestScoreDeterministic(t *testing.T) {
 		for i, v := range m.G.Data {
 			if v != g1[i] {
 				t.Fatalf("threads %d: grad[%d] %v then %v", threads, i, g1[i], v)
+			}
+		}
+		if threads == 1 {
+			lp1, g1t = a.LogP, g1
+			continue
+		}
+		for i := range a.LogP {
+			for j := range a.LogP[i] {
+				if a.LogP[i][j] != lp1[i][j] {
+					t.Fatalf("threads %d: LogP[%d][%d] %v, at 1 thread %v", threads, i, j, a.LogP[i][j], lp1[i][j])
+				}
+			}
+		}
+		for i, v := range g1 {
+			if v != g1t[i] {
+				t.Fatalf("threads %d: grad[%d] %v, at 1 thread %v", threads, i, v, g1t[i])
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -111,6 +112,32 @@ func TestClipGradNorm(t *testing.T) {
 	g = []float32{3, float32(math.Inf(1))}
 	if n := ClipGradNorm(g, 1); !math.IsInf(n, 1) || g[0] != 3 {
 		t.Fatalf("Inf grad: norm %v grads %v, want +Inf and unchanged", n, g)
+	}
+}
+
+// TestClipGradNormRagged: every length 0…11 (the four partial sums and
+// their tail), norm and clipped values against float64.
+func TestClipGradNormRagged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for n := 0; n < 12; n++ {
+		g, g64 := randVec(rng, n, 2)
+		ss := 0.0
+		for _, v := range g64 {
+			ss += v * v
+		}
+		want := math.Sqrt(ss)
+		got := ClipGradNorm(g, 0.5)
+		if math.Abs(got-want) > 1e-12*(1+want) {
+			t.Fatalf("n=%d: norm %v, want %v", n, got, want)
+		}
+		f := 1.0
+		if 0.5/(want+1e-6) < 1 {
+			f = 0.5 / (want + 1e-6)
+		}
+		for i := range g64 {
+			g64[i] *= f
+		}
+		checkClose(t, "clipped", g, g64, 1e-6, 0)
 	}
 }
 

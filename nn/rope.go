@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/rltrain/rltrain/asm"
+)
 
 // RoPE (Su et al. 2021, "RoFormer") in the Hugging Face Llama/Qwen2
 // "rotate_half" convention: a head vector x of size HS is split into halves
@@ -64,37 +68,24 @@ func (r *ropeTable) grow(n int) {
 	r.cos, r.sin = cos, sin
 }
 
-// rotate applies RoPE at position pos to one head vector:
+// rotate applies RoPE at position pos to one head vector (the vector
+// kernel asm.RoPE; its paths agree bitwise):
 //
 //	x: (HS); dst: (HS); dst may alias x
 func (r *ropeTable) rotate(dst, x []float32, pos int) {
 	h := r.half
-	c := r.cos[pos*h : pos*h+h]
-	s := r.sin[pos*h : pos*h+h]
-	x1, x2 := x[:h], x[h:2*h]
-	d1, d2 := dst[:h], dst[h:2*h]
-	for i := range c {
-		a, b := x1[i], x2[i]
-		d1[i] = a*c[i] - b*s[i]
-		d2[i] = b*c[i] + a*s[i]
-	}
+	asm.RoPE(dst[:h], dst[h:2*h], x[:h], x[h:2*h], r.cos[pos*h:pos*h+h], r.sin[pos*h:pos*h+h])
 }
 
 // rotateBack is the backward of rotate, the transposed (inverse) rotation,
-// accumulated into dx:
+// written (not accumulated) into dx:
 //
 //	in the forward pass this was: out1 = x1·cos − x2·sin; out2 = x2·cos + x1·sin
-//	dx1 += dout1·cos + dout2·sin
-//	dx2 += dout2·cos − dout1·sin
+//	dx1 = dout1·cos + dout2·sin
+//	dx2 = dout2·cos − dout1·sin
+//
+// which is the forward rotation with the halves swapped.
 func (r *ropeTable) rotateBack(dx, dout []float32, pos int) {
 	h := r.half
-	c := r.cos[pos*h : pos*h+h]
-	s := r.sin[pos*h : pos*h+h]
-	g1, g2 := dout[:h], dout[h:2*h]
-	d1, d2 := dx[:h], dx[h:2*h]
-	for i := range c {
-		a, b := g1[i], g2[i]
-		d1[i] += a*c[i] + b*s[i]
-		d2[i] += b*c[i] - a*s[i]
-	}
+	asm.RoPE(dx[h:2*h], dx[:h], dout[h:2*h], dout[:h], r.cos[pos*h:pos*h+h], r.sin[pos*h:pos*h+h])
 }
