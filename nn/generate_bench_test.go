@@ -3,7 +3,10 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/rltrain/rltrain/tensor"
 )
 
 // Benchmark shape of the generation goals: B prompts of
@@ -16,6 +19,9 @@ const (
 )
 
 func BenchmarkGenerate(b *testing.B) {
+	// The pool's thread count is fixed at package init, before -cpu sets
+	// GOMAXPROCS: follow -cpu so that -cpu 1 is one worker.
+	defer tensor.SetThreads(tensor.SetThreads(runtime.GOMAXPROCS(0)))
 	for _, mc := range []struct {
 		name string
 		cfg  Config
@@ -57,6 +63,7 @@ func BenchmarkGenerate(b *testing.B) {
 // 8 samples each in 16 slots, 128 new tokens, with and without the shared
 // prefill of repeated prompts.
 func BenchmarkGenerateGroups(b *testing.B) {
+	defer tensor.SetThreads(tensor.SetThreads(runtime.GOMAXPROCS(0)))
 	cfg := ConfigS()
 	m, err := NewModel(cfg)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 // Helpers shared with the training forward, so that both paths compute the
 // same numbers (sampled log-probs = scored log-probs): ropeTable (rope.go),
-// attendRow and attnScale (attention.go), fuseParams (model.go: q/k/v and
+// attnScale (attention.go), fuseParams (model.go: q/k/v and
 // gate/up are adjacent in the slab, so each runs as one matmul),
 // embeddingForward (embedding.go), and the asm row kernels RMSNorm, Add,
 // SwiGLU and Softmax that rmsnorm.go, linear.go, mlp.go and loss.go call.
@@ -179,7 +179,8 @@ func (g *Generator) qkvRows(_, lo, hi int) {
 // attention computes causal grouped-query attention for the (row, head)
 // units [lo, hi), unit u = r·NH + h, with worker w's score buffer: query
 // head h of row r attends to positions 0..pos of KV head h/G of its own
-// sequence in the cache (attendRow, the training forward's kernel).
+// sequence in the cache (attendCached: attendRow with one kernel call for
+// the scores and one for the value sum).
 func (g *Generator) attention(w, lo, hi int) {
 	cfg := g.m.Cfg
 	HS := cfg.HeadSize()
@@ -196,7 +197,7 @@ func (g *Generator) attention(w, lo, hi int) {
 		q := g.qkv[r*qkvDim+h*HS : r*qkvDim+(h+1)*HS]
 		keys := g.cache.Keys(g.layer, slot, h/group)
 		vals := g.cache.Values(g.layer, slot, h/group)
-		attendRow(g.ao[r*qd+h*HS:r*qd+(h+1)*HS], q, keys, vals, scores, n, scale)
+		attendCached(g.ao[r*qd+h*HS:r*qd+(h+1)*HS], q, keys, vals, scores, n, scale)
 	}
 }
 

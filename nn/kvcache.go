@@ -8,7 +8,7 @@ package nn
 // The layout is head-major within a slot, (NKV, MaxLen, HS), the same as the
 // training forward's k/v activations: the keys one query head reads are one
 // contiguous (pos+1, HS) block, streamed from memory in order, and the
-// attention kernel (attendRow) is shared with the training forward.
+// decode attention (attendCached) reads them with unit stride.
 //
 // Memory: 2·NLayers·Slots·NKV·MaxLen·HS float32s.
 type KVCache struct {

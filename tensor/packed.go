@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/rltrain/rltrain/asm"
+import (
+	"sync"
+
+	"github.com/rltrain/rltrain/asm"
+)
 
 // PackedFormat is the element format of a PackedB's panels. Only float32
 // exists today; a bf16 format for an AMX path can be added beside it without
@@ -99,5 +103,150 @@ func MatMulPacked(c, a []float32, b *PackedB, m int, acc bool) {
 		gemm(c, av, bView{d: b.src, ld: ld, t: b.trans}, m, n, k, acc)
 		return
 	}
+	if m <= packedSmallRows {
+		packedSmall(mk, blockings[mk.Path], Threads(), c, a, b, m, acc)
+		return
+	}
 	gemmWith(mk, blockings[mk.Path], Threads(), c, av, bView{}, b, m, n, k, acc)
+}
+
+// The few-row product (decode steps: M = the number of sequences, 1…32).
+// The general driver blocks C for reuse of B, but with few rows there is
+// no reuse to block for: every weight is used by M rows once per step, and
+// the product is bound by streaming the packed weights from memory. So
+// packedSmall packs all of A once (M×K, small enough for L2), then walks
+// the column panels of the PackedB in storage order, each panel once:
+//
+//	for q in column panels:        panel q (K×NR, contiguous) streams in
+//	  for pc in steps of KC:       its KC×NR block stays in L1 …
+//	    for ir in steps of MR:     … for the ⌈M/MR⌉ micro-kernel calls on it
+//
+// The KC blocks and the micro-kernel are those of the general driver and
+// every element of C is summed in the same order (KC blocks ascending, C
+// added once per block), so the result equals it bitwise; one row goes
+// through asm.GemvPanels, which sums in the same order. Workers split
+// the panels; a product that reads more than packedParallelFloats of B is
+// split even when its FLOPs are few, since streaming B is what costs.
+const (
+	packedSmallRows      = 32
+	packedParallelFloats = 1 << 16
+)
+
+// packedScratch is the state of one packedSmall call (the packed copy of
+// A, the workers' edge tiles, the operands), pooled so that a steady stream
+// of products allocates nothing.
+type packedScratch struct {
+	pa   []float32
+	tile []float32
+	// The product the workers run (bound once in run).
+	mk   asm.Microkernel
+	kc   int
+	c, a []float32
+	b    *PackedB
+	m    int
+	acc  bool
+	t    int
+	run  func(lo, hi int)
+}
+
+var packedScratches = sync.Pool{New: func() any {
+	s := &packedScratch{}
+	s.run = s.workers
+	return s
+}}
+
+// packedSmall computes C (+)= A·op(B) for m ≤ packedSmallRows rows with
+// A row-major (M,K), with micro-kernel mk and blk's KC, on up to threads
+// workers (see above).
+func packedSmall(mk asm.Microkernel, blk blocking, threads int, c, a []float32, b *PackedB, m int, acc bool) {
+	s := packedScratches.Get().(*packedScratch)
+	k := b.k
+	s.mk, s.kc, s.c, s.b, s.m, s.acc = mk, min(blk.kc, k), c, b, m, acc
+	if m == 1 {
+		// A one-row panel is the row itself.
+		s.a = a
+	} else {
+		// KC block pc holds its row panels at pc·m + ir·kc.
+		s.pa = grow(s.pa, m*k)
+		av := aView{d: a, ld: k}
+		for pc := 0; pc < k; pc += blk.kc {
+			kc := min(blk.kc, k-pc)
+			packA(s.pa[pc*m:], av, 0, m, pc, kc, mk.MR)
+		}
+		s.a = s.pa
+	}
+	panels := (b.n + b.nr - 1) / b.nr
+	s.t = 1
+	if 2*m*b.n*k >= minParallelFlops || b.n*k >= packedParallelFloats {
+		s.t = max(1, min(threads, panels))
+	}
+	s.tile = grow(s.tile, s.t*mk.MR*b.nr)
+	if s.t == 1 {
+		s.panels(0, panels, s.tile)
+	} else {
+		Parallel(s.t, s.run)
+	}
+	s.c, s.a, s.b = nil, nil, nil
+	packedScratches.Put(s)
+}
+
+// workers runs workers [lo, hi) of a split product: worker w takes panels
+// [w·P/t, (w+1)·P/t).
+func (s *packedScratch) workers(lo, hi int) {
+	panels := (s.b.n + s.b.nr - 1) / s.b.nr
+	for w := lo; w < hi; w++ {
+		sz := s.mk.MR * s.b.nr
+		s.panels(w*panels/s.t, (w+1)*panels/s.t, s.tile[w*sz:(w+1)*sz])
+	}
+}
+
+// panels computes the columns of panels [q0, q1) for all rows.
+// tile is the worker's scratch for the ragged last panel (MR×NR).
+func (s *packedScratch) panels(q0, q1 int, tile []float32) {
+	mk, b, m := s.mk, s.b, s.m
+	nr, k, n := b.nr, b.k, b.n
+	if m == 1 && nr == 16 {
+		// One row: the whole panels in one call of the panel GEMV (the
+		// micro-kernel's sums, bitwise, with twice the FMA chains in
+		// flight); a ragged last panel goes through the tile below.
+		qf := min(q1, n/nr)
+		if qf > q0 {
+			asm.GemvPanels(s.c[q0*nr:qf*nr], s.a, b.data[q0*nr*k:qf*nr*k], k, s.kc, s.acc)
+			q0 = qf
+		}
+	}
+	for q := q0; q < q1; q++ {
+		panel := b.data[q*nr*k : (q+1)*nr*k]
+		w := min(nr, n-q*nr)
+		for pc := 0; pc < k; pc += s.kc {
+			kc := min(s.kc, k-pc)
+			accum := s.acc || pc > 0
+			bp := panel[pc*nr:]
+			for ir := 0; ir < m; ir += mk.MR {
+				h := min(mk.MR, m-ir)
+				ap := s.a[pc*m+ir*kc:]
+				if m == 1 {
+					ap = s.a[pc:]
+				}
+				co := ir*n + q*nr
+				if w == nr {
+					mk.Run(h, kc, ap, bp, s.c[co:], nr, n, accum)
+					continue
+				}
+				// Ragged last panel: the tile, then the valid columns.
+				mk.Run(h, kc, ap, bp, tile, nr, nr, false)
+				for i := 0; i < h; i++ {
+					crow := s.c[co+i*n : co+i*n+w]
+					trow := tile[i*nr : i*nr+w]
+					if accum {
+						for j, v := range trow {
+							crow[j] += v
+						}
+					} else {
+						copy(crow, trow)
+					}
+				}
+			}
+		}
+	}
 }

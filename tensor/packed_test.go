@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -24,7 +25,7 @@ func TestMatMulPacked(t *testing.T) {
 				if trans {
 					l = nt
 				}
-				for _, s := range [][3]int{{1, 5, 3}, {2, 37, 19}, {13, 70, 29}, {40, 100, 300}} {
+				for _, s := range [][3]int{{1, 5, 3}, {1, 37, 40}, {2, 37, 19}, {13, 70, 29}, {32, 33, 17}, {7, 16, 1}, {40, 100, 300}} {
 					m, n, k := s[0], s[1], s[2]
 					a, b := randSlice(r, m*k), randSlice(r, k*n)
 					pb := NewPackedB(b, n, k, trans)
@@ -51,6 +52,17 @@ func TestMatMulPacked(t *testing.T) {
 									first = c
 								} else if !slices.Equal(first[:m*n], c[:m*n]) {
 									t.Fatalf("%v %v acc=%v directAPanels=%d: 2 threads differ bitwise from 1", l, s, acc, direct)
+								}
+								if m > packedSmallRows {
+									continue
+								}
+								// The few-row driver with the same blocking
+								// must equal the general one bitwise.
+								cs := append(slices.Clone(c0), float32(math.NaN()))
+								packedSmall(mk, small, th, cs, a, pb, m, acc)
+								checkProduct(t, path+" packedSmall small blocking", l, cs, c0, a, b, m, n, k, acc)
+								if !slices.Equal(cs[:m*n], c[:m*n]) {
+									t.Fatalf("%v %v acc=%v threads=%d: packedSmall differs bitwise from gemmWith", l, s, acc, th)
 								}
 							}
 						}
@@ -83,5 +95,29 @@ func TestMatMulPackedZeroAllocs(t *testing.T) {
 	MatMulPacked(c, a, pb, m, false)
 	if got := testing.AllocsPerRun(5, func() { MatMulPacked(c, a, pb, m, true) }); got != 0 {
 		t.Errorf("%v allocations per call", got)
+	}
+}
+
+// BenchmarkMatMulPackedDecode is a decode-step product x·Wᵀ with K = 512
+// for 1…32 rows: N = 2752 (the M config's gate/up, 5.6 MB, cache-resident)
+// and N = 32768 (64 MB, streamed from memory like a whole M model's
+// weights), GFLOP/s and the weight stream in GB/s.
+func BenchmarkMatMulPackedDecode(b *testing.B) {
+	r := rand.New(rand.NewPCG(8, 8))
+	const k = 512
+	for _, n := range []int{2752, 32768} {
+		w := randSlice(r, n*k)
+		pb := NewPackedB(w, n, k, true)
+		for _, m := range []int{1, 4, 16, 32} {
+			a, c := randSlice(r, m*k), make([]float32, m*n)
+			b.Run(fmt.Sprintf("n=%d/m=%d", n, m), func(b *testing.B) {
+				for b.Loop() {
+					MatMulPacked(c, a, pb, m, false)
+				}
+				s := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(2*float64(m*n*k)/s/1e9, "GFLOP/s")
+				b.ReportMetric(float64(4*n*k)/s/1e9, "GB/s")
+			})
+		}
 	}
 }
