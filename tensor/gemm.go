@@ -275,9 +275,14 @@ const bPanelPad = 16
 // edge adds (accum) or copies the valid h×w corner of a scratch tile into C
 // at offset co: the ragged right edge, with the rounding of a direct store.
 func (g *gemmCall) edge(tile []float32, co, h, w int, accum bool) {
-	nr, ldc := g.blk.nr, g.n
+	storeEdge(g.c, tile, g.n, g.blk.nr, co, h, w, accum)
+}
+
+// storeEdge adds (accum) or copies the valid h×w corner of an h×nr tile
+// into c (row stride ldc) at offset co.
+func storeEdge(c, tile []float32, ldc, nr, co, h, w int, accum bool) {
 	for i := 0; i < h; i++ {
-		crow := g.c[co+i*ldc : co+i*ldc+w]
+		crow := c[co+i*ldc : co+i*ldc+w]
 		trow := tile[i*nr : i*nr+w]
 		if accum {
 			for j, v := range trow {

@@ -235,17 +235,7 @@ func (s *packedScratch) panels(q0, q1 int, tile []float32) {
 				}
 				// Ragged last panel: the tile, then the valid columns.
 				mk.Run(h, kc, ap, bp, tile, nr, nr, false)
-				for i := 0; i < h; i++ {
-					crow := s.c[co+i*n : co+i*n+w]
-					trow := tile[i*nr : i*nr+w]
-					if accum {
-						for j, v := range trow {
-							crow[j] += v
-						}
-					} else {
-						copy(crow, trow)
-					}
-				}
+				storeEdge(s.c, tile, n, nr, co, h, w, accum)
 			}
 		}
 	}

@@ -10,6 +10,12 @@ import (
 // waits on its own done channel, so a call allocates nothing and costs two
 // channel operations per helper instead of a goroutine start.
 //
+// Both channels hold one item, and both sides poll them for a short while
+// (spinPolls) before blocking: waking a parked goroutine costs several
+// microseconds, which a decode step with ~20 parallel regions per token
+// paid on every one of them (2-thread batch-1 generation was slower than
+// 1-thread).
+//
 // One Parallel call owns the pool at a time (busy). A call that finds the
 // pool busy — a Parallel nested inside another's chunk, or two goroutines
 // calling at once — runs its chunks one after another on its own goroutine.
@@ -56,18 +62,40 @@ func helpersFor(n int) []*poolHelper {
 	pool.grow.Lock()
 	defer pool.grow.Unlock()
 	for len(pool.helpers) < n {
-		h := &poolHelper{work: make(chan poolTask), done: make(chan struct{})}
+		h := &poolHelper{work: make(chan poolTask, 1), done: make(chan struct{}, 1)}
 		go h.loop()
 		pool.helpers = append(pool.helpers, h)
 	}
 	return pool.helpers[:n]
 }
 
+// spinPolls is how many times a waiting side polls its channel before it
+// blocks on it: about 20–50 µs, longer than the gap between the parallel
+// regions of a decode step and far shorter than a scheduler tick.
+const spinPolls = 10000
+
 func (h *poolHelper) loop() {
-	for t := range h.work {
+	for {
+		t, ok := recvSpin(h.work)
+		if !ok {
+			return
+		}
 		t.fn(t.lo, t.hi)
 		h.done <- struct{}{}
 	}
+}
+
+// recvSpin receives from c, polling it spinPolls times before blocking.
+func recvSpin[T any](c chan T) (T, bool) {
+	for range spinPolls {
+		select {
+		case v, ok := <-c:
+			return v, ok
+		default:
+		}
+	}
+	v, ok := <-c
+	return v, ok
 }
 
 // Parallel splits [0, n) into at most Threads() contiguous chunks and runs
@@ -95,6 +123,6 @@ func Parallel(n int, fn func(lo, hi int)) {
 	}
 	fn(0, n/t)
 	for _, h := range hs {
-		<-h.done
+		recvSpin(h.done)
 	}
 }
