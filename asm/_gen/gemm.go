@@ -149,30 +149,12 @@ func genTransposePanel16() {
 //
 //	for i < n: dst[i*dstStride : +16] = src[i*srcStride : +16]
 func genCopyBlocks16() {
-	TEXT("copyBlocks16AVX", NOSPLIT, "func(dst, src *float32, n, dstStride, srcStride int)")
-	Pragma("noescape")
-	Doc("copyBlocks16AVX copies n blocks of 16 floats between strided positions; see gemm.go.")
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	n := Load(Param("n"), GP64())
-	ds := Load(Param("dstStride"), GP64())
-	ss := Load(Param("srcStride"), GP64())
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
-	TESTQ(n, n)
-	JZ(LabelRef("copy16_done"))
-	Label("copy16_loop")
-	VMOVUPS(Mem{Base: src}, reg.Y0)
-	VMOVUPS(Mem{Base: src, Disp: 32}, reg.Y1)
-	VMOVUPS(reg.Y0, Mem{Base: dst})
-	VMOVUPS(reg.Y1, Mem{Base: dst, Disp: 32})
-	ADDQ(ss, src)
-	ADDQ(ds, dst)
-	DECQ(n)
-	JNZ(LabelRef("copy16_loop"))
-	VZEROUPPER()
-	Label("copy16_done")
-	RET()
+	genCopyBlocks("copyBlocks16AVX", "copy16", 16, func(dst, src reg.Register) {
+		VMOVUPS(Mem{Base: src}, reg.Y0)
+		VMOVUPS(Mem{Base: src, Disp: 32}, reg.Y1)
+		VMOVUPS(reg.Y0, Mem{Base: dst})
+		VMOVUPS(reg.Y1, Mem{Base: dst, Disp: 32})
+	}, true)
 }
 
 // genCopyBlocks6 emits the packing copy of a transposed A (the MatMulTN
@@ -182,9 +164,24 @@ func genCopyBlocks16() {
 //
 //	for i < n: dst[i*dstStride : +6] = src[i*srcStride : +6]
 func genCopyBlocks6() {
-	TEXT("copyBlocks6AVX", NOSPLIT, "func(dst, src *float32, n, dstStride, srcStride int)")
+	genCopyBlocks("copyBlocks6AVX", "copy6", 6, func(dst, src reg.Register) {
+		t := GP64()
+		VMOVUPS(Mem{Base: src}, reg.X0)
+		MOVQ(Mem{Base: src, Disp: 16}, t)
+		VMOVUPS(reg.X0, Mem{Base: dst})
+		MOVQ(t, Mem{Base: dst, Disp: 16})
+	}, false)
+}
+
+// genCopyBlocks emits the strided block-copy loop shared by the packing
+// copies: n times, move one block (emitted by block) from src to dst and
+// advance each by its own stride; vzeroupper when the block used ymm.
+//
+//	for i < n: dst[i*dstStride : +width] = src[i*srcStride : +width]
+func genCopyBlocks(name, label string, width int, block func(dst, src reg.Register), ymm bool) {
+	TEXT(name, NOSPLIT, "func(dst, src *float32, n, dstStride, srcStride int)")
 	Pragma("noescape")
-	Doc("copyBlocks6AVX copies n blocks of 6 floats between strided positions; see gemm.go.")
+	Doc(fmt.Sprintf("%s copies n blocks of %d floats between strided positions; see gemm.go.", name, width))
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	n := Load(Param("n"), GP64())
@@ -192,19 +189,18 @@ func genCopyBlocks6() {
 	ss := Load(Param("srcStride"), GP64())
 	SHLQ(Imm(2), ds)
 	SHLQ(Imm(2), ss)
-	t := GP64()
 	TESTQ(n, n)
-	JZ(LabelRef("copy6_done"))
-	Label("copy6_loop")
-	VMOVUPS(Mem{Base: src}, reg.X0)
-	MOVQ(Mem{Base: src, Disp: 16}, t)
-	VMOVUPS(reg.X0, Mem{Base: dst})
-	MOVQ(t, Mem{Base: dst, Disp: 16})
+	JZ(LabelRef(label + "_done"))
+	Label(label + "_loop")
+	block(dst, src)
 	ADDQ(ss, src)
 	ADDQ(ds, dst)
 	DECQ(n)
-	JNZ(LabelRef("copy6_loop"))
-	Label("copy6_done")
+	JNZ(LabelRef(label + "_loop"))
+	if ymm {
+		VZEROUPPER()
+	}
+	Label(label + "_done")
 	RET()
 }
 
