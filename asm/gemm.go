@@ -270,6 +270,35 @@ func transposePanel16Generic(dst, src []float32, ld, p0, k int) {
 
 const errTransposePanel = "asm: TransposePanel16: k < 0, ld < k, or dst shorter than 16*k or src than 15*ld+k"
 
+// TransposePanel6 packs 6 rows of a row-major A (the MatMulNN/NT operand)
+// into one 6-row micro-panel of the AVX2 kernel:
+//
+//	dst[p*6+i] = src[i*ld+p]   for i < 6, p < k
+//
+// It panics when k < 0, ld < k, len(dst) < 6·k or len(src) < 5·ld+k.
+func TransposePanel6(dst, src []float32, ld, k int) {
+	if k < 0 || ld < k || len(dst) < 6*k || (k > 0 && len(src) < 5*ld+k) {
+		panic(errTransposePanel6)
+	}
+	kb := k / 8
+	if kb > 0 {
+		transposePanel6(dst, src, ld, kb)
+	}
+	transposePanel6Generic(dst, src, ld, kb*8, k)
+}
+
+// transposePanel6Generic packs k steps p0 ≤ p < k of a 6-row panel.
+func transposePanel6Generic(dst, src []float32, ld, p0, k int) {
+	r0, r1, r2 := src[:k], src[ld:ld+k], src[2*ld:2*ld+k]
+	r3, r4, r5 := src[3*ld:3*ld+k], src[4*ld:4*ld+k], src[5*ld:5*ld+k]
+	for p := p0; p < k; p++ {
+		d := (*[6]float32)(dst[p*6:])
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	}
+}
+
+const errTransposePanel6 = "asm: TransposePanel6: k < 0, ld < k, or dst shorter than 6*k or src than 5*ld+k"
+
 // emptyProduct is the K = 0 tile of Run and RunA: C = 0 (or unchanged
 // when accumulating).
 func (mk Microkernel) emptyProduct(mr int, c []float32, ldc int, acc bool) {

@@ -68,6 +68,20 @@ func transposePanel16(dst, src []float32, ld, kblocks int) {
 	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
 }
 
+// transposePanel6AVX packs 8·kblocks k steps of a 6-row A micro-panel
+// (see TransposePanel6); kblocks ≥ 1.
+//
+//go:noescape
+func transposePanel6AVX(dst, src *float32, ld, kblocks int)
+
+func transposePanel6(dst, src []float32, ld, kblocks int) {
+	if useAVX2 || useAVX512 {
+		transposePanel6AVX(&dst[0], &src[0], ld, kblocks)
+		return
+	}
+	transposePanel6Generic(dst, src, ld, 0, 8*kblocks)
+}
+
 // copyBlocks6AVX copies n blocks of 6 floats (see CopyBlocks6); strides in
 // floats, n ≥ 0.
 //

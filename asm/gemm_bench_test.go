@@ -41,3 +41,28 @@ func BenchmarkGemmKernelDirectA(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTransposePanel6 packs one 6×256 A micro-panel from rows 1024
+// floats apart (a 1024³ product's A block), with the current path and the
+// pure-Go twin, in GB/s of packed data.
+func BenchmarkTransposePanel6(b *testing.B) {
+	const k, ld = 256, 1024
+	src := make([]float32, 5*ld+k)
+	dst := make([]float32, 6*k)
+	for _, gen := range []bool{false, true} {
+		name := Path()
+		if gen {
+			name = "generic"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if gen {
+					transposePanel6Generic(dst, src, ld, 0, k)
+				} else {
+					TransposePanel6(dst, src, ld, k)
+				}
+			}
+			b.ReportMetric(float64(4*6*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

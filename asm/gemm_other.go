@@ -20,3 +20,7 @@ func transposePanel16(dst, src []float32, ld, kblocks int) {
 func copyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
 	copyBlocks6Generic(dst, src, n, dstStride, srcStride)
 }
+
+func transposePanel6(dst, src []float32, ld, kblocks int) {
+	transposePanel6Generic(dst, src, ld, 0, 8*kblocks)
+}

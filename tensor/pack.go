@@ -68,21 +68,13 @@ func packAT(dst []float32, a aView, i0, mc, p0, kc, mr int) {
 }
 
 // packARows packs one micro-panel of a row-major A (a transposition):
-// d[p*h+i] = a.d[(i0+i)*ld+p0+p]. Full 6-row panels (the AVX2 tile) read
-// the six rows together so each destination step is written at once.
+// d[p*h+i] = a.d[(i0+i)*ld+p0+p]. Full 6-row panels (the AVX2 tile) go
+// through asm.TransposePanel6 (8×8 register transposes, eight k steps at a
+// time); an element-wise Go loop cost 5% of a 1024³ product.
 func packARows(d []float32, a aView, i0, h, p0, kc int) {
+	o := i0*a.ld + p0
 	if h == 6 {
-		o := i0*a.ld + p0
-		r0 := a.d[o : o+kc]
-		r1 := a.d[o+a.ld : o+a.ld+kc]
-		r2 := a.d[o+2*a.ld : o+2*a.ld+kc]
-		r3 := a.d[o+3*a.ld : o+3*a.ld+kc]
-		r4 := a.d[o+4*a.ld : o+4*a.ld+kc]
-		r5 := a.d[o+5*a.ld : o+5*a.ld+kc]
-		for p := range r0 {
-			dp := (*[6]float32)(d[p*6:])
-			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-		}
+		asm.TransposePanel6(d, a.d[o:], a.ld, kc)
 		return
 	}
 	for i := 0; i < h; i++ {

@@ -72,13 +72,13 @@ func genGemm() {
 	genCopyBlocks16()
 	genCopyBlocks6()
 	genTransposePanel16()
+	genTransposePanel6()
 }
 
 // genTransposePanel16 emits the packing of a transposed B panel (the
 // MatMulNT operand, B stored (N,K)): 16 source rows ld floats apart become
-// one NR=16 panel, dst[p*16+j] = src[j*ld+p], eight k steps at a time. Each
-// half of the panel (rows 0-7, 8-15) is an 8×8 transpose in registers:
-// unpack pairs of rows, shuffle pairs of pairs, swap 128-bit lanes.
+// one NR=16 panel, dst[p*16+j] = src[j*ld+p], eight k steps at a time: each
+// half of the panel (rows 0-7, 8-15) is one transpose8x8.
 //
 //	for kb < kblocks, h < 2: r[i] = src[(8h+i)*ld + 8kb : +8]   (i < 8)
 //	                         dst[(8kb+p)*16 + 8h : +8] = (r[0][p], …, r[7][p])
@@ -96,7 +96,6 @@ func genTransposePanel16() {
 	LEAQ(Mem{Base: ld, Index: ld, Scale: 4}, ld5)
 	LEAQ(Mem{Base: ld, Index: ld3, Scale: 2}, ld7)
 	LEAQ(Mem{Base: src, Index: ld, Scale: 8}, src8)
-	y := func(i int) reg.VecPhysical { return vecReg(gemmSpec{}, i) }
 	TESTQ(kb, kb)
 	JZ(LabelRef("tp16_done"))
 	Label("tp16_loop")
@@ -105,31 +104,9 @@ func genTransposePanel16() {
 			{Base: base}, {Base: base, Index: ld, Scale: 1}, {Base: base, Index: ld, Scale: 2}, {Base: base, Index: ld3, Scale: 1},
 			{Base: base, Index: ld, Scale: 4}, {Base: base, Index: ld5, Scale: 1}, {Base: base, Index: ld3, Scale: 2}, {Base: base, Index: ld7, Scale: 1},
 		}
-		for i, m := range rows {
-			VMOVUPS(m, y(i))
-		}
-		// t[2q] = unpcklps(r[2q], r[2q+1]), t[2q+1] = unpckhps(…), in Y8…Y15.
-		for q := 0; q < 4; q++ {
-			VUNPCKLPS(y(2*q+1), y(2*q), y(8+2*q))
-			VUNPCKHPS(y(2*q+1), y(2*q), y(8+2*q+1))
-		}
-		// u: rows 0-3 in Y0…Y3, rows 4-7 in Y4…Y7:
-		// u[0] = shufps(t0,t2,0x44) u[1] = shufps(t0,t2,0xEE) u[2] = shufps(t1,t3,0x44) u[3] = shufps(t1,t3,0xEE).
-		for g := 0; g < 2; g++ {
-			t := 8 + 4*g
-			VSHUFPS(Imm(0x44), y(t+2), y(t), y(4*g+0))
-			VSHUFPS(Imm(0xEE), y(t+2), y(t), y(4*g+1))
-			VSHUFPS(Imm(0x44), y(t+3), y(t+1), y(4*g+2))
-			VSHUFPS(Imm(0xEE), y(t+3), y(t+1), y(4*g+3))
-		}
-		// k step p < 4: low lanes of u[p] and u[4+p]; p ≥ 4: high lanes.
+		transpose8x8(rows)
 		for p := 0; p < 8; p++ {
-			imm := uint64(0x20)
-			if p >= 4 {
-				imm = 0x31
-			}
-			VPERM2F128(Imm(imm), y(4+p%4), y(p%4), y(8+p))
-			VMOVUPS(y(8+p), Mem{Base: dst, Disp: 4 * (p*16 + 8*h)})
+			VMOVUPS(ymm(8+p), Mem{Base: dst, Disp: 4 * (p*16 + 8*h)})
 		}
 	}
 	ADDQ(Imm(32), src)
@@ -140,6 +117,85 @@ func genTransposePanel16() {
 	VZEROUPPER()
 	Label("tp16_done")
 	RET()
+}
+
+// genTransposePanel6 emits the packing of a row-major A (the MatMulNN/NT
+// operand) into one 6-row AVX2 micro-panel, dst[p*6+i] = src[i*ld+p], eight
+// k steps at a time: the six rows and two don't-care rows go through one
+// transpose8x8, and column p, (r0[p], …, r5[p], x, x), is stored as eight
+// floats at dst[6p]. Stores go in ascending order, so each store's two
+// don't-care lanes are overwritten by the next one; the last column of a
+// block is stored as 4+2 floats so nothing is written past 48 floats.
+//
+//	for kb < kblocks: dst[(8kb+p)*6 + i] = src[i*ld + 8kb + p]   (i < 6, p < 8)
+func genTransposePanel6() {
+	TEXT("transposePanel6AVX", NOSPLIT, "func(dst, src *float32, ld, kblocks int)")
+	Pragma("noescape")
+	Doc("transposePanel6AVX packs 8·kblocks k steps of a 6-row A micro-panel; see gemm.go.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	kb := Load(Param("kblocks"), GP64())
+	SHLQ(Imm(2), ld)
+	ld3, ld5 := GP64(), GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 4}, ld5)
+	TESTQ(kb, kb)
+	JZ(LabelRef("tp6_done"))
+	Label("tp6_loop")
+	rows := []Mem{
+		{Base: src}, {Base: src, Index: ld, Scale: 1}, {Base: src, Index: ld, Scale: 2}, {Base: src, Index: ld3, Scale: 1},
+		{Base: src, Index: ld, Scale: 4}, {Base: src, Index: ld5, Scale: 1},
+	}
+	transpose8x8(rows)
+	for p := 0; p < 7; p++ {
+		VMOVUPS(ymm(8+p), Mem{Base: dst, Disp: 4 * 6 * p})
+	}
+	VMOVUPS(reg.X15, Mem{Base: dst, Disp: 4 * 6 * 7})
+	VEXTRACTF128(Imm(1), reg.Y15, reg.X15)
+	VMOVQ(reg.X15, Mem{Base: dst, Disp: 4 * (6*7 + 4)})
+	ADDQ(Imm(32), src)
+	ADDQ(U32(8*6*4), dst)
+	DECQ(kb)
+	JNZ(LabelRef("tp6_loop"))
+	VZEROUPPER()
+	Label("tp6_done")
+	RET()
+}
+
+// ymm is AVX2 register i (Y0…Y15).
+func ymm(i int) reg.VecPhysical { return vecReg(gemmSpec{}, i) }
+
+// transpose8x8 loads up to eight rows of eight floats (rows[i] into Yi; with
+// fewer rows the remaining registers are don't-care inputs) and leaves
+// column p, (r0[p], …, r7[p]), in Y(8+p): unpack pairs of rows, shuffle
+// pairs of pairs, swap 128-bit lanes. It uses all sixteen ymm registers.
+func transpose8x8(rows []Mem) {
+	for i, m := range rows {
+		VMOVUPS(m, ymm(i))
+	}
+	// t[2q] = unpcklps(r[2q], r[2q+1]), t[2q+1] = unpckhps(…), in Y8…Y15.
+	for q := 0; q < 4; q++ {
+		VUNPCKLPS(ymm(2*q+1), ymm(2*q), ymm(8+2*q))
+		VUNPCKHPS(ymm(2*q+1), ymm(2*q), ymm(8+2*q+1))
+	}
+	// u: rows 0-3 in Y0…Y3, rows 4-7 in Y4…Y7:
+	// u[0] = shufps(t0,t2,0x44) u[1] = shufps(t0,t2,0xEE) u[2] = shufps(t1,t3,0x44) u[3] = shufps(t1,t3,0xEE).
+	for g := 0; g < 2; g++ {
+		t := 8 + 4*g
+		VSHUFPS(Imm(0x44), ymm(t+2), ymm(t), ymm(4*g+0))
+		VSHUFPS(Imm(0xEE), ymm(t+2), ymm(t), ymm(4*g+1))
+		VSHUFPS(Imm(0x44), ymm(t+3), ymm(t+1), ymm(4*g+2))
+		VSHUFPS(Imm(0xEE), ymm(t+3), ymm(t+1), ymm(4*g+3))
+	}
+	// k step p < 4: low lanes of u[p] and u[4+p]; p ≥ 4: high lanes.
+	for p := 0; p < 8; p++ {
+		imm := uint64(0x20)
+		if p >= 4 {
+			imm = 0x31
+		}
+		VPERM2F128(Imm(imm), ymm(4+p%4), ymm(p%4), ymm(8+p))
+	}
 }
 
 // genCopyBlocks16 emits the packing copy of B panels: n blocks of 16 floats
