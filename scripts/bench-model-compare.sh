@@ -52,6 +52,9 @@ update-alternatives --display libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed 's
 echo "== PyTorch as run here:"
 LD_LIBRARY_PATH=$OMPBLAS OMP_NUM_THREADS=1 "$PY" bench/torch/bench_llama.py info | sed 's/^# /   /'
 echo "== C peer: gcc $(gcc -dumpfullversion) -Ofast -march=native -fopenmp"
+# The yardsticks: one core's measured FMA peak and read bandwidth.
+"$OUT/rltrain" bench kernels -format tsv -shapes 1x16x16 -threads 1 -min-time 1ms -batches 1 | grep '^#' > "$OUT/calib.txt"
+echo "== $(sed 's/^# //' "$OUT/calib.txt")"
 
 torch_run() { # kind config threads batch
   LD_LIBRARY_PATH=$OMPBLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} OMP_NUM_THREADS=$3 OPENBLAS_NUM_THREADS=$3 \
@@ -82,12 +85,15 @@ def load(name):
     d = {}
     for line in open(f"{out}/{name}"):
         f = line.rstrip("\n").split("\t")
-        if len(f) != 8:
+        if len(f) < 8 or f[0] not in ("train", "generate"):
             continue
         key = (f[0], f[1], int(f[2]), int(f[3]))
-        d.setdefault(key, []).append((float(f[5]), float(f[6]), float(f[7]), int(f[4])))
+        rate = float(f[8]) + float(f[9]) if len(f) >= 10 else 0.0  # ours: GFLOP/s (train) or weight GB/s (generate)
+        d.setdefault(key, []).append((float(f[5]), float(f[6]), float(f[7]), int(f[4]), rate))
     return {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v),
-                statistics.median(x[2] for x in v), v[0][3], len(v)) for k, v in d.items()}
+                statistics.median(x[2] for x in v), v[0][3], len(v), statistics.median(x[4] for x in v)) for k, v in d.items()}
+calib = dict(kv.split("=", 1) for kv in open(f"{out}/calib.txt").read().replace("#", "").split() if "=" in kv)
+peak, bw = float(calib["peak_gflops_per_core"]), float(calib["read_gbs"])
 ours, torch, c = load("ours.tsv"), load("torch.tsv"), load("c.tsv")
 def goal(kind, cfg, batch):
     if kind == "train":
@@ -102,7 +108,7 @@ order = {"train": 0, "generate": 1}
 cfgs = {"S": 0, "M": 1}
 for k in sorted(ours, key=lambda k: (order[k[0]], cfgs.get(k[1], 2), -k[3], k[2])):
     kind, cfg, thr, batch = k
-    o, orss, oexp, seq, n = ours[k]
+    o, orss, oexp, seq, n, rate = ours[k]
     t = torch.get(k)
     cc = c.get(k) if kind == "generate" and batch == 1 else None
     vs, want = goal(kind, cfg, batch)
@@ -117,6 +123,28 @@ for k in sorted(ours, key=lambda k: (order[k[0]], cfgs.get(k[1], 2), -k[3], k[2]
           f"{cc[0] if cc else float('nan'):9.1f} {ratio_t:7.2f} {ratio_c:6.2f} {f'≥{want}× {vs} {verdict}':>12} "
           f"{orss:7.1f} {oexp:7.1f} {rss_ratio:6.2f}{rss_flag:1} {t[1] if t else float('nan'):9.1f} "
           f"{cc[1] if cc else float('nan'):6.1f} {n:2d}")
+print()
+print(f"What the goals ask of the machine (measured peak {peak:.1f} GFLOP/s and read bandwidth {bw:.1f} GB/s per core;")
+print("model FLOPs = matrix products only, causal attention counted exactly; weight traffic = every matmul weight once per decode step):")
+print(f"{'bench':9} {'cfg':3} {'thr':>3} {'ours':>14} {'% of peak':>9} {'goal needs':>14} {'% of peak':>9}")
+for k in sorted(ours, key=lambda k: (order[k[0]], cfgs.get(k[1], 2), -k[3], k[2])):
+    kind, cfg, thr, batch = k
+    o, _, _, _, _, rate = ours[k]
+    if rate <= 0 or not (kind == "train" or batch == 1):
+        continue
+    vs, want = goal(kind, cfg, batch)
+    peer = torch.get(k) if vs == "torch" else c.get(k)
+    if not peer:
+        continue
+    need = want * peer[0] * rate / o  # the rate at want × the peer's tok/s
+    if kind == "train":
+        cap, unit = thr * peak, "GFLOP/s"
+    else:
+        cap, unit = bw, "GB/s"  # one core's bandwidth: 2 cores share the memory system
+    name = "train" if kind == "train" else f"gen b{batch}"
+    print(f"{name:9} {cfg:3} {thr:3d} {rate:7.1f} {unit:>6} {100*rate/cap:8.0f}% {need:7.1f} {unit:>6} {100*need/cap:8.0f}%")
+print("(train: % of threads × the one-core FMA peak; gen b1: % of one core's read bandwidth from memory, which 2 threads")
+print(" can exceed only as far as the memory system allows, and a model whose weights fit in L3 can exceed outright.)")
 print()
 print("tok/s: medians over rounds; train counts batch×seq tokens per step (fwd+bwd+clip+AdamW),")
 print("generation counts new tokens (random prompts of 32 tokens, prefill timed, T=1 sampling, no stop).")

@@ -236,18 +236,32 @@ type modelResult struct {
 	tokPerS  float64 // train: batch·seq per step; generate: generated tokens
 	rssMB    float64 // peak RSS of the measuring process (0 unknown)
 	expectMB float64 // params + grads + Adam moments + activations (train); weights + KV cache + scratch (generate)
+	gflops   float64 // train: model GFLOP/s (tok/s · nn.Config.TrainFLOPsPerToken); generate: 0
+	weightGB float64 // generate: weight traffic GB/s (decode steps/s · nn.Config.DecodeWeightBytes); train: 0
 }
 
-const modelTSVHeader = "kind\tconfig\tthreads\tbatch\tseq\ttok_s\tpeak_rss_mb\texpected_mb"
+const modelTSVHeader = "kind\tconfig\tthreads\tbatch\tseq\ttok_s\tpeak_rss_mb\texpected_mb\tgflops\tweight_gbs"
 
 func (r modelResult) tsv() string {
-	return fmt.Sprintf("%s\t%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f", r.kind, r.config, r.threads, r.batch, r.seq, r.tokPerS, r.rssMB, r.expectMB)
+	return fmt.Sprintf("%s\t%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f", r.kind, r.config, r.threads, r.batch, r.seq,
+		r.tokPerS, r.rssMB, r.expectMB, r.gflops, r.weightGB)
+}
+
+// modelRates fills the derived rates of r from its tokens/s: model GFLOP/s
+// for training, weight GB/s for generation.
+func (r *modelResult) modelRates(cfg nn.Config) {
+	switch r.kind {
+	case "train":
+		r.gflops = r.tokPerS * cfg.TrainFLOPsPerToken(r.seq) / 1e9
+	case "generate":
+		r.weightGB = r.tokPerS / float64(r.batch) * cfg.DecodeWeightBytes() / 1e9
+	}
 }
 
 func parseModelResult(line string) (modelResult, error) {
 	f := strings.Split(strings.TrimSpace(line), "\t")
-	if len(f) != 8 {
-		return modelResult{}, fmt.Errorf("want 8 tab-separated fields, got %d in %q", len(f), line)
+	if len(f) != 10 {
+		return modelResult{}, fmt.Errorf("want 10 tab-separated fields, got %d in %q", len(f), line)
 	}
 	r := modelResult{kind: f[0], config: f[1]}
 	var err error
@@ -257,7 +271,7 @@ func parseModelResult(line string) (modelResult, error) {
 			return r, fmt.Errorf("field %d of %q: %w", 3+i, line, err)
 		}
 	}
-	floats := []*float64{&r.tokPerS, &r.rssMB, &r.expectMB}
+	floats := []*float64{&r.tokPerS, &r.rssMB, &r.expectMB, &r.gflops, &r.weightGB}
 	for i, p := range floats {
 		if *p, err = strconv.ParseFloat(f[5+i], 64); err != nil {
 			return r, fmt.Errorf("field %d of %q: %w", 6+i, line, err)
@@ -333,7 +347,11 @@ func benchModel(w io.Writer, cfg BenchModelConfig) error {
 		if kind == "generate" {
 			shape = "batch×new"
 		}
-		fmt.Fprintf(w, "%-6s %3s %10s %12s %13s %12s %6s\n", "config", "thr", shape, "tok/s", "peak RSS MB", "expected MB", "ratio")
+		rate := "GFLOP/s"
+		if kind == "generate" {
+			rate = "weight GB/s"
+		}
+		fmt.Fprintf(w, "%-6s %3s %10s %12s %12s %13s %12s %6s\n", "config", "thr", shape, "tok/s", rate, "peak RSS MB", "expected MB", "ratio")
 	}
 	for _, bc := range cases {
 		var r modelResult
@@ -353,8 +371,8 @@ func benchModel(w io.Writer, cfg BenchModelConfig) error {
 		if r.rssMB > 0 && r.expectMB > 0 {
 			ratio = fmt.Sprintf("%.2f", r.rssMB/r.expectMB)
 		}
-		fmt.Fprintf(w, "%-6s %3d %10s %12.1f %13.1f %12.1f %6s\n", r.config, r.threads,
-			fmt.Sprintf("%d×%d", r.batch, r.seq), r.tokPerS, r.rssMB, r.expectMB, ratio)
+		fmt.Fprintf(w, "%-6s %3d %10s %12.1f %12.1f %13.1f %12.1f %6s\n", r.config, r.threads,
+			fmt.Sprintf("%d×%d", r.batch, r.seq), r.tokPerS, r.gflops+r.weightGB, r.rssMB, r.expectMB, ratio)
 	}
 	return nil
 }
@@ -447,6 +465,7 @@ func measureModel(kind string, bc benchCase, cfg BenchModelConfig) (modelResult,
 		return r, fmt.Errorf("bench: unknown kind %q", kind)
 	}
 	r.rssMB = float64(peakRSS()) / (1 << 20)
+	r.modelRates(bc.cfg)
 	return r, nil
 }
 

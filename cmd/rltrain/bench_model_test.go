@@ -41,6 +41,16 @@ func checkResults(t *testing.T, rs []modelResult, kind string, want int) {
 		if runtime.GOOS == "linux" && r.rssMB <= 0 {
 			t.Errorf("peak RSS %.1f MB on linux, want > 0", r.rssMB)
 		}
+		// The derived rate, recomputed from tok/s and the T config (to the
+		// TSV's two decimals).
+		cfg, _ := benchModelConfig("T")
+		got, want := r.gflops, r.tokPerS*cfg.TrainFLOPsPerToken(r.seq)/1e9
+		if kind == "generate" {
+			got, want = r.weightGB, r.tokPerS/float64(r.batch)*cfg.DecodeWeightBytes()/1e9
+		}
+		if math.Abs(got-want) > 0.006+1e-3*want || got <= 0 {
+			t.Errorf("%s rate %v, want %v from %.1f tok/s", kind, got, want, r.tokPerS)
+		}
 	}
 }
 
@@ -90,7 +100,7 @@ func TestBenchTrainTable(t *testing.T) {
 	}
 	var row []string
 	for _, l := range strings.Split(out, "\n") {
-		if f := strings.Fields(l); len(f) == 7 && f[0] == "T" {
+		if f := strings.Fields(l); len(f) == 8 && f[0] == "T" {
 			row = f
 		}
 	}
