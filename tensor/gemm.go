@@ -28,11 +28,10 @@ import (
 // worker runs (packed and in-place A kernels do the same FMAs in the same
 // order), so the parallel result equals the serial one bitwise.
 
-const (
-	// minParallelFlops: products below this many FLOPs (≈ 50 µs on one
-	// core) run on the calling goroutine; handing out work costs a few µs.
-	minParallelFlops = 4 << 20
-)
+// minParallelFlops: products below this many FLOPs (≈ 50 µs on one core)
+// run on the calling goroutine; handing out work costs a few µs. A variable
+// so that tests can send small products through the threaded path.
+var minParallelFlops = 4 << 20
 
 // gemmWork is one worker's packing buffers, grown on first use and reused.
 type gemmWork struct {
@@ -99,7 +98,7 @@ func gemmWith(mk asm.Microkernel, blk blocking, threads int, c []float32, a aVie
 		panels = (n + mk.NR - 1) / mk.NR
 	}
 	g.t = min(threads, panels)
-	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
+	if 2*float64(m)*float64(n)*float64(k) < float64(minParallelFlops) {
 		g.t = 1
 	}
 	g.t = max(g.t, 1)

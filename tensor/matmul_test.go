@@ -129,10 +129,13 @@ func TestMatMulSmallShapes(t *testing.T) {
 
 // TestMatMulStraddleBlocking uses tiny block sizes so that every loop of the
 // nest (NC, KC, MC, NR, MR) runs several times with ragged tails, for every
-// path, layout, mode and thread split, with A packed, read in place, and
-// read in place only by workers with at most one column panel; every
-// variant must equal the first bitwise.
+// path, layout, mode and thread split (2 and 3 workers: minParallelFlops is
+// lifted so that these small products go parallel), with A packed, read in
+// place, and read in place only by workers with at most one column panel;
+// every variant must equal the first bitwise.
 func TestMatMulStraddleBlocking(t *testing.T) {
+	defer func(v int) { minParallelFlops = v }(minParallelFlops)
+	minParallelFlops = 0
 	asm.ForEachPath(func(path string) {
 		t.Run(path, func(t *testing.T) {
 			mk := asm.GemmKernel()

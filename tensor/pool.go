@@ -3,6 +3,7 @@ package tensor
 import (
 	"runtime"
 	"sync"
+	"time"
 )
 
 // The worker pool: GOMAXPROCS-1 persistent goroutines plus the calling
@@ -10,11 +11,9 @@ import (
 // waits on its own done channel, so a call allocates nothing and costs two
 // channel operations per helper instead of a goroutine start.
 //
-// Both channels hold one item, and both sides poll them for a short while
-// (spinPolls) before blocking: waking a parked goroutine costs several
-// microseconds, which a decode step with ~20 parallel regions per token
-// paid on every one of them (2-thread batch-1 generation was slower than
-// 1-thread).
+// Both channels hold one item, and both sides poll them for a while
+// (spinFor) before blocking: waking a parked goroutine is slow (see
+// spinFor), and a decode step has ~20 parallel regions per token.
 //
 // One Parallel call owns the pool at a time (busy). A call that finds the
 // pool busy — a Parallel nested inside another's chunk, or two goroutines
@@ -69,10 +68,22 @@ func helpersFor(n int) []*poolHelper {
 	return pool.helpers[:n]
 }
 
-// spinPolls is how many times a waiting side polls its channel before it
-// blocks on it: about 20–50 µs, longer than the gap between the parallel
-// regions of a decode step and far shorter than a scheduler tick.
-const spinPolls = 10000
+// spinFor is how long a waiting side polls its channel before it blocks on
+// it. Waking a parked goroutine costs a few microseconds on bare metal but
+// 150–200 µs measured on the 2-vCPU VMs this runs on (the idle vCPU halts
+// and the hypervisor has to schedule it again): a helper that had parked
+// started its chunk of a 1024³ product 160–200 µs late, and a decode step
+// with ~20 parallel regions per token paid the wake on every one of them.
+// Polling bridges the serial gaps between regions (and a chunk finishing
+// earlier than its sibling) instead. OpenMP runtimes do the same: libgomp
+// spins 300,000 polls (GOMP_SPINCOUNT) before sleeping. The cost is at
+// most spinFor of the idle core's time after each region.
+const spinFor = time.Millisecond
+
+// spinCheck is how many polls run between clock reads and yields
+// (runtime.Gosched, so that other goroutines — the GC's workers among
+// them — still get the processor while a helper waits).
+const spinCheck = 256
 
 func (h *poolHelper) loop() {
 	for {
@@ -85,13 +96,22 @@ func (h *poolHelper) loop() {
 	}
 }
 
-// recvSpin receives from c, polling it spinPolls times before blocking.
+// recvSpin receives from c, polling it for about spinFor before blocking.
 func recvSpin[T any](c chan T) (T, bool) {
-	for range spinPolls {
+	var start time.Time
+	for i := 1; ; i++ {
 		select {
 		case v, ok := <-c:
 			return v, ok
 		default:
+		}
+		if i%spinCheck == 0 {
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				break
+			}
+			runtime.Gosched()
 		}
 	}
 	v, ok := <-c
