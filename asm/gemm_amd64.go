@@ -65,7 +65,7 @@ func transposePanel16(dst, src []float32, ld, kblocks int) {
 		transposePanel16AVX(&dst[0], &src[0], ld, kblocks)
 		return
 	}
-	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
+	transposePanelGeneric(16, dst, src, ld, 0, 8*kblocks)
 }
 
 // transposePanel6AVX packs 8·kblocks k steps of a 6-row A micro-panel
@@ -79,7 +79,7 @@ func transposePanel6(dst, src []float32, ld, kblocks int) {
 		transposePanel6AVX(&dst[0], &src[0], ld, kblocks)
 		return
 	}
-	transposePanel6Generic(dst, src, ld, 0, 8*kblocks)
+	transposePanelGeneric(6, dst, src, ld, 0, 8*kblocks)
 }
 
 // copyBlocks6AVX copies n blocks of 6 floats (see CopyBlocks6); strides in

@@ -57,7 +57,7 @@ func BenchmarkTransposePanel6(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if gen {
-					transposePanel6Generic(dst, src, ld, 0, k)
+					transposePanelGeneric(6, dst, src, ld, 0, k)
 				} else {
 					TransposePanel6(dst, src, ld, k)
 				}

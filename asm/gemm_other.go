@@ -14,7 +14,7 @@ func copyBlocks16(dst, src []float32, n, dstStride, srcStride int) {
 }
 
 func transposePanel16(dst, src []float32, ld, kblocks int) {
-	transposePanel16Generic(dst, src, ld, 0, 8*kblocks)
+	transposePanelGeneric(16, dst, src, ld, 0, 8*kblocks)
 }
 
 func copyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
@@ -22,5 +22,5 @@ func copyBlocks6(dst, src []float32, n, dstStride, srcStride int) {
 }
 
 func transposePanel6(dst, src []float32, ld, kblocks int) {
-	transposePanel6Generic(dst, src, ld, 0, 8*kblocks)
+	transposePanelGeneric(6, dst, src, ld, 0, 8*kblocks)
 }

@@ -357,95 +357,56 @@ func TestCopyBlocks6(t *testing.T) {
 	})
 }
 
-// TestTransposePanel16 checks the transposed-panel packing on every path
-// against the definition, for k around the 8-step blocks and several row
-// strides, with a NaN guard after the panel.
-func TestTransposePanel16(t *testing.T) {
-	ForEachPath(func(path string) {
-		r := rand.New(rand.NewPCG(10, 11))
-		for _, k := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, 131} {
-			for _, extra := range []int{0, 3, 1000} {
-				ld := k + extra
-				src := randVec(r, 15*ld+k+1)
-				dst := make([]float32, 16*k+4)
-				for i := range dst {
-					dst[i] = float32(math.NaN())
-				}
-				TransposePanel16(dst, src, ld, k)
-				for i, v := range dst {
-					if i >= 16*k {
-						if !math.IsNaN(float64(v)) {
-							t.Fatalf("%s k=%d ld=%d: wrote past the panel at %d", path, k, ld, i)
-						}
-						continue
-					}
-					p, j := i/16, i%16
-					if v != src[j*ld+p] {
-						t.Fatalf("%s k=%d ld=%d: dst[%d*16+%d] = %v, want %v", path, k, ld, p, j, v, src[j*ld+p])
-					}
-				}
-			}
-		}
-		for name, f := range map[string]func(){
-			"short dst": func() { TransposePanel16(make([]float32, 16*8-1), make([]float32, 15*8+8), 8, 8) },
-			"short src": func() { TransposePanel16(make([]float32, 16*8), make([]float32, 15*8+7), 8, 8) },
-			"ld < k":    func() { TransposePanel16(make([]float32, 16*8), make([]float32, 1000), 7, 8) },
-		} {
-			func() {
-				defer func() {
-					if recover() == nil {
-						t.Errorf("%s %s: no panic", path, name)
-					}
-				}()
-				f()
-			}()
-		}
-	})
-}
-
-// TestTransposePanel6 checks the 6-row A panel packing on every path against
-// the definition, for k around the 8-step blocks and several row strides,
-// with a NaN guard after the panel (the asm stores 8 floats per k step and
+// TestTransposePanel checks the panel transposes (TransposePanel16, the
+// NT operand B; TransposePanel6, a row-major A) on every path against the
+// definition, for k around the 8-step blocks and several row strides, with
+// a NaN guard after the panel (the 6-row asm stores 8 floats per k step and
 // must not write past 6·k).
-func TestTransposePanel6(t *testing.T) {
-	ForEachPath(func(path string) {
-		r := rand.New(rand.NewPCG(12, 13))
-		for _, k := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, 131} {
-			for _, extra := range []int{0, 3, 1000} {
-				ld := k + extra
-				src := randVec(r, 5*ld+k+1)
-				dst := make([]float32, 6*k+4)
-				for i := range dst {
-					dst[i] = float32(math.NaN())
-				}
-				TransposePanel6(dst, src, ld, k)
-				for i, v := range dst {
-					if i >= 6*k {
-						if !math.IsNaN(float64(v)) {
-							t.Fatalf("%s k=%d ld=%d: wrote past the panel at %d", path, k, ld, i)
-						}
-						continue
+func TestTransposePanel(t *testing.T) {
+	for _, tc := range []struct {
+		rows int
+		fn   func(dst, src []float32, ld, k int)
+	}{{16, TransposePanel16}, {6, TransposePanel6}} {
+		rows, fn := tc.rows, tc.fn
+		ForEachPath(func(path string) {
+			r := rand.New(rand.NewPCG(10, uint64(rows)))
+			for _, k := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, 131} {
+				for _, extra := range []int{0, 3, 1000} {
+					ld := k + extra
+					src := randVec(r, (rows-1)*ld+k+1)
+					dst := make([]float32, rows*k+4)
+					for i := range dst {
+						dst[i] = float32(math.NaN())
 					}
-					p, j := i/6, i%6
-					if v != src[j*ld+p] {
-						t.Fatalf("%s k=%d ld=%d: dst[%d*6+%d] = %v, want %v", path, k, ld, p, j, v, src[j*ld+p])
+					fn(dst, src, ld, k)
+					for i, v := range dst {
+						if i >= rows*k {
+							if !math.IsNaN(float64(v)) {
+								t.Fatalf("%s rows=%d k=%d ld=%d: wrote past the panel at %d", path, rows, k, ld, i)
+							}
+							continue
+						}
+						p, j := i/rows, i%rows
+						if v != src[j*ld+p] {
+							t.Fatalf("%s rows=%d k=%d ld=%d: dst[%d*%d+%d] = %v, want %v", path, rows, k, ld, p, rows, j, v, src[j*ld+p])
+						}
 					}
 				}
 			}
-		}
-		for name, f := range map[string]func(){
-			"short dst": func() { TransposePanel6(make([]float32, 6*8-1), make([]float32, 5*8+8), 8, 8) },
-			"short src": func() { TransposePanel6(make([]float32, 6*8), make([]float32, 5*8+7), 8, 8) },
-			"ld < k":    func() { TransposePanel6(make([]float32, 6*8), make([]float32, 1000), 7, 8) },
-		} {
-			func() {
-				defer func() {
-					if recover() == nil {
-						t.Errorf("%s %s: no panic", path, name)
-					}
+			for name, f := range map[string]func(){
+				"short dst": func() { fn(make([]float32, rows*8-1), make([]float32, (rows-1)*8+8), 8, 8) },
+				"short src": func() { fn(make([]float32, rows*8), make([]float32, (rows-1)*8+7), 8, 8) },
+				"ld < k":    func() { fn(make([]float32, rows*8), make([]float32, 1000), 7, 8) },
+			} {
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Errorf("%s rows=%d %s: no panic", path, rows, name)
+						}
+					}()
+					f()
 				}()
-				f()
-			}()
-		}
-	})
+			}
+		})
+	}
 }
