@@ -31,6 +31,7 @@ THREADS=${THREADS:-"1 2"}
 CONFIGS=${CONFIGS:-"S M"}
 MIN_TIME=${MIN_TIME:-2}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 PY=/usr/bin/python3
 OMPBLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
 
