@@ -113,9 +113,10 @@ const attnBlock = 64
 // (saving the row's log-sum-exp), O = P·V (one GEMM). This computes the same
 // thing as attendRow row by row (the generator's kernel), faster.
 //
-// Work is split over (sequence, KV head) units; each unit walks its G query
-// heads, so the backward (which sums into the shared k/v gradients) can use
-// the same split without races.
+// Work is split over (sequence, KV head) units, claimed one at a time by the
+// workers (parallelClaim: the faster core takes more); each unit walks its G
+// query heads, so the backward (which sums into the shared k/v gradients)
+// can use the same split without races.
 func attentionForward(out, lse, q, k, v []float32, seqs []seqSpan, d attnDims, wb *workerBufs) {
 	n, hs, qd, g := len(lse)/d.nh, d.hs, d.qDim(), d.nh/d.nkv
 	scale := attnScale(hs)
@@ -125,33 +126,31 @@ func attentionForward(out, lse, q, k, v []float32, seqs []seqSpan, d attnDims, w
 	}
 	units := len(seqs) * d.nkv
 	bufs := wb.get(numWorkers(units), attnBlock*(maxT+hs))
-	parallelFor(units, func(w, lo, hi int) {
-		for u := lo; u < hi; u++ {
-			s, kh := seqs[u/d.nkv], u%d.nkv
-			ks := k[(kh*n+s.off)*hs : (kh*n+s.off+s.t)*hs]
-			vs := v[(kh*n+s.off)*hs : (kh*n+s.off+s.t)*hs]
-			for h := kh * g; h < (kh+1)*g; h++ {
-				qs := q[(h*n+s.off)*hs : (h*n+s.off+s.t)*hs]
-				for i0 := 0; i0 < s.t; i0 += attnBlock {
-					i1 := min(i0+attnBlock, s.t)
-					bi := i1 - i0
-					p := bufs[w][:bi*i1]
-					o := bufs[w][attnBlock*maxT:][:bi*hs]
-					// S = Q[i0:i1]·K[0:i1]ᵀ  (bi, i1)
-					tensor.MatMulNT(p, qs[i0*hs:i1*hs], ks, bi, i1, hs, false)
-					for i := 0; i < bi; i++ {
-						row := p[i*i1 : (i+1)*i1]
-						nv := i0 + i + 1 // keys visible to query i0+i
-						asm.Scale(scale, row[:nv])
-						lse[h*n+s.off+i0+i] = asm.Softmax(row[:nv], row[:nv])
-						clear(row[nv:])
-					}
-					// O = P·V[0:i1]  (bi, HS)
-					tensor.MatMulNN(o, p, vs, bi, hs, i1, false)
-					for i := 0; i < bi; i++ {
-						r := s.off + i0 + i
-						copy(out[r*qd+h*hs:r*qd+h*hs+hs], o[i*hs:i*hs+hs])
-					}
+	parallelClaim(units, func(w, u int) {
+		s, kh := seqs[u/d.nkv], u%d.nkv
+		ks := k[(kh*n+s.off)*hs : (kh*n+s.off+s.t)*hs]
+		vs := v[(kh*n+s.off)*hs : (kh*n+s.off+s.t)*hs]
+		for h := kh * g; h < (kh+1)*g; h++ {
+			qs := q[(h*n+s.off)*hs : (h*n+s.off+s.t)*hs]
+			for i0 := 0; i0 < s.t; i0 += attnBlock {
+				i1 := min(i0+attnBlock, s.t)
+				bi := i1 - i0
+				p := bufs[w][:bi*i1]
+				o := bufs[w][attnBlock*maxT:][:bi*hs]
+				// S = Q[i0:i1]·K[0:i1]ᵀ  (bi, i1)
+				tensor.MatMulNT(p, qs[i0*hs:i1*hs], ks, bi, i1, hs, false)
+				for i := 0; i < bi; i++ {
+					row := p[i*i1 : (i+1)*i1]
+					nv := i0 + i + 1 // keys visible to query i0+i
+					asm.Scale(scale, row[:nv])
+					lse[h*n+s.off+i0+i] = asm.Softmax(row[:nv], row[:nv])
+					clear(row[nv:])
+				}
+				// O = P·V[0:i1]  (bi, HS)
+				tensor.MatMulNN(o, p, vs, bi, hs, i1, false)
+				for i := 0; i < bi; i++ {
+					r := s.off + i0 + i
+					copy(out[r*qd+h*hs:r*qd+h*hs+hs], o[i*hs:i*hs+hs])
 				}
 			}
 		}
@@ -183,55 +182,53 @@ func attentionBackward(dq, dk, dv, dout, q, k, v, out, lse []float32, seqs []seq
 	}
 	units := len(seqs) * d.nkv
 	bufs := wb.get(numWorkers(units), attnBlock*(2*maxT+hs))
-	parallelFor(units, func(w, lo, hi int) {
-		for u := lo; u < hi; u++ {
-			s, kh := seqs[u/d.nkv], u%d.nkv
-			a, b := (kh*n+s.off)*hs, (kh*n+s.off+s.t)*hs
-			ks, vs, dks, dvs := k[a:b], v[a:b], dk[a:b], dv[a:b]
-			clear(dks)
-			clear(dvs)
-			for h := kh * g; h < (kh+1)*g; h++ {
-				qa, qb := (h*n+s.off)*hs, (h*n+s.off+s.t)*hs
-				qs, dqs := q[qa:qb], dq[qa:qb]
-				clear(dqs)
-				for i0 := 0; i0 < s.t; i0 += attnBlock {
-					i1 := min(i0+attnBlock, s.t)
-					bi := i1 - i0
-					p := bufs[w][:bi*i1]
-					dp := bufs[w][attnBlock*maxT:][:bi*i1]
-					do := bufs[w][2*attnBlock*maxT:][:bi*hs]
-					// P = softmax(scale·Q·Kᵀ), causal: the forward's kernels
-					// on the forward's scores, so P is bitwise the forward's
-					tensor.MatMulNT(p, qs[i0*hs:i1*hs], ks, bi, i1, hs, false)
-					for i := 0; i < bi; i++ {
-						row := p[i*i1 : (i+1)*i1]
-						nv := i0 + i + 1
-						asm.Scale(scale, row[:nv])
-						asm.Softmax(row[:nv], row[:nv])
-						clear(row[nv:])
-						r := s.off + i0 + i
-						copy(do[i*hs:i*hs+hs], dout[r*qd+h*hs:r*qd+h*hs+hs])
-					}
-					// dV[0:i1] += Pᵀ·dO
-					tensor.MatMulTN(dvs, p, do, i1, hs, bi, true)
-					// With dO' = scale·dO: dP' = dO'·V[0:i1]ᵀ = scale·dP and
-					// D' = rowsum(dO'⊙O) = scale·D, so dS = P⊙(dP' − D'),
-					// two vector passes per row, in place in dp.
-					asm.Scale(scale, do[:bi*hs])
-					tensor.MatMulNT(dp, do, vs, bi, i1, hs, false)
-					for i := 0; i < bi; i++ {
-						r := s.off + i0 + i
-						nv := i0 + i + 1
-						dd := asm.Dot(do[i*hs:i*hs+hs], out[r*qd+h*hs:r*qd+h*hs+hs])
-						pr, dr := p[i*i1:i*i1+nv], dp[i*i1:(i+1)*i1]
-						asm.Mul(dr[:nv], pr, dr[:nv])
-						asm.Axpy(-dd, pr, dr[:nv])
-						clear(dr[nv:])
-					}
-					// dQ[i0:i1] += dS·K[0:i1];  dK[0:i1] += dSᵀ·Q[i0:i1]
-					tensor.MatMulNN(dqs[i0*hs:i1*hs], dp, ks, bi, hs, i1, true)
-					tensor.MatMulTN(dks, dp, qs[i0*hs:i1*hs], i1, hs, bi, true)
+	parallelClaim(units, func(w, u int) {
+		s, kh := seqs[u/d.nkv], u%d.nkv
+		a, b := (kh*n+s.off)*hs, (kh*n+s.off+s.t)*hs
+		ks, vs, dks, dvs := k[a:b], v[a:b], dk[a:b], dv[a:b]
+		clear(dks)
+		clear(dvs)
+		for h := kh * g; h < (kh+1)*g; h++ {
+			qa, qb := (h*n+s.off)*hs, (h*n+s.off+s.t)*hs
+			qs, dqs := q[qa:qb], dq[qa:qb]
+			clear(dqs)
+			for i0 := 0; i0 < s.t; i0 += attnBlock {
+				i1 := min(i0+attnBlock, s.t)
+				bi := i1 - i0
+				p := bufs[w][:bi*i1]
+				dp := bufs[w][attnBlock*maxT:][:bi*i1]
+				do := bufs[w][2*attnBlock*maxT:][:bi*hs]
+				// P = softmax(scale·Q·Kᵀ), causal: the forward's kernels
+				// on the forward's scores, so P is bitwise the forward's
+				tensor.MatMulNT(p, qs[i0*hs:i1*hs], ks, bi, i1, hs, false)
+				for i := 0; i < bi; i++ {
+					row := p[i*i1 : (i+1)*i1]
+					nv := i0 + i + 1
+					asm.Scale(scale, row[:nv])
+					asm.Softmax(row[:nv], row[:nv])
+					clear(row[nv:])
+					r := s.off + i0 + i
+					copy(do[i*hs:i*hs+hs], dout[r*qd+h*hs:r*qd+h*hs+hs])
 				}
+				// dV[0:i1] += Pᵀ·dO
+				tensor.MatMulTN(dvs, p, do, i1, hs, bi, true)
+				// With dO' = scale·dO: dP' = dO'·V[0:i1]ᵀ = scale·dP and
+				// D' = rowsum(dO'⊙O) = scale·D, so dS = P⊙(dP' − D'),
+				// two vector passes per row, in place in dp.
+				asm.Scale(scale, do[:bi*hs])
+				tensor.MatMulNT(dp, do, vs, bi, i1, hs, false)
+				for i := 0; i < bi; i++ {
+					r := s.off + i0 + i
+					nv := i0 + i + 1
+					dd := asm.Dot(do[i*hs:i*hs+hs], out[r*qd+h*hs:r*qd+h*hs+hs])
+					pr, dr := p[i*i1:i*i1+nv], dp[i*i1:(i+1)*i1]
+					asm.Mul(dr[:nv], pr, dr[:nv])
+					asm.Axpy(-dd, pr, dr[:nv])
+					clear(dr[nv:])
+				}
+				// dQ[i0:i1] += dS·K[0:i1];  dK[0:i1] += dSᵀ·Q[i0:i1]
+				tensor.MatMulNN(dqs[i0*hs:i1*hs], dp, ks, bi, hs, i1, true)
+				tensor.MatMulTN(dks, dp, qs[i0*hs:i1*hs], i1, hs, bi, true)
 			}
 		}
 	})

@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/rltrain/rltrain/tensor"
+import (
+	"sync/atomic"
+
+	"github.com/rltrain/rltrain/tensor"
+)
 
 // grow returns buf resized to n elements, reallocating only when the
 // capacity is too small, so that steady-state calls do not allocate. The
@@ -43,6 +47,31 @@ func parallelFor(n int, fn func(w, lo, hi int)) {
 	tensor.Parallel(nw, func(wlo, whi int) {
 		for w := wlo; w < whi; w++ {
 			fn(w, w*n/nw, (w+1)*n/nw)
+		}
+	})
+}
+
+// parallelClaim runs fn(w, i) for every i in [0, n) on numWorkers(n)
+// workers that claim items one at a time from a shared counter, so that a
+// worker on a slower (shared) core hands items to the faster one instead
+// of finishing last. Which worker runs an item varies from call to call:
+// use it only where each item's results do not depend on the worker (w
+// indexes scratch only).
+func parallelClaim(n int, fn func(w, i int)) {
+	nw := numWorkers(n)
+	if n <= 0 {
+		return
+	}
+	var next atomic.Int64
+	tensor.Parallel(nw, func(wlo, whi int) {
+		for w := wlo; w < whi; w++ {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					break
+				}
+				fn(w, i)
+			}
 		}
 	})
 }
