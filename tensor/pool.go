@@ -69,11 +69,10 @@ func helpersFor(n int) []*poolHelper {
 }
 
 // spinFor is how long a waiting side polls its channel before it blocks on
-// it. Waking a parked goroutine costs a few microseconds on bare metal but
-// 150–200 µs measured on the 2-vCPU VMs this runs on (the idle vCPU halts
-// and the hypervisor has to schedule it again): a helper that had parked
-// started its chunk of a 1024³ product 160–200 µs late, and a decode step
-// with ~20 parallel regions per token paid the wake on every one of them.
+// it. On the 2-vCPU VMs this was measured on, a helper that had parked
+// started its chunk of a 1024³ product 160–200 µs late (the idle vCPU
+// halts, and waking it goes through the hypervisor), and a decode step with
+// ~20 parallel regions per token paid the wake on every one of them.
 // Polling bridges the serial gaps between regions (and a chunk finishing
 // earlier than its sibling) instead. OpenMP runtimes do the same: libgomp
 // spins 300,000 polls (GOMP_SPINCOUNT) before sleeping. The cost is at
