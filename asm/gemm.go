@@ -252,7 +252,7 @@ const errCopyBlocks6 = "asm: CopyBlocks6: negative count or stride, or slice sho
 //
 // It panics when k < 0, ld < k, len(dst) < 16·k or len(src) < 15·ld+k.
 func TransposePanel16(dst, src []float32, ld, k int) {
-	transposePanel(16, transposePanel16, dst, src, ld, k)
+	transposePanel(16, dst, src, ld, k)
 }
 
 // TransposePanel6 packs 6 rows of a row-major A (the MatMulNN/NT operand)
@@ -262,20 +262,22 @@ func TransposePanel16(dst, src []float32, ld, k int) {
 //
 // It panics when k < 0, ld < k, len(dst) < 6·k or len(src) < 5·ld+k.
 func TransposePanel6(dst, src []float32, ld, k int) {
-	transposePanel(6, transposePanel6, dst, src, ld, k)
+	transposePanel(6, dst, src, ld, k)
 }
 
 // transposePanel checks the bounds of a rows-row panel transpose, runs the
-// path's kernel on the whole 8-step blocks and the pure-Go twin on the rest.
-func transposePanel(rows int, kernel func(dst, src []float32, ld, kblocks int), dst, src []float32, ld, k int) {
+// path's kernel (transposeKernel) on the whole 8-step blocks and the pure-Go
+// twin on the rest.
+func transposePanel(rows int, dst, src []float32, ld, k int) {
 	if k < 0 || ld < k || len(dst) < rows*k || (k > 0 && len(src) < (rows-1)*ld+k) {
 		panic(fmt.Sprintf("asm: TransposePanel%d: k < 0, ld < k, or dst shorter than %d*k or src than %d*ld+k", rows, rows, rows-1))
 	}
-	kb := k / 8
-	if kb > 0 {
-		kernel(dst, src, ld, kb)
+	p0 := 0
+	if kb, kernel := k/8, transposeKernel(rows); kb > 0 && kernel != nil {
+		kernel(&dst[0], &src[0], ld, kb)
+		p0 = kb * 8
 	}
-	transposePanelGeneric(rows, dst, src, ld, kb*8, k)
+	transposePanelGeneric(rows, dst, src, ld, p0, k)
 }
 
 // transposePanelGeneric packs k steps p0 ≤ p < k of a rows-row panel:

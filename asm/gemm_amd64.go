@@ -60,26 +60,26 @@ func copyBlocks16(dst, src []float32, n, dstStride, srcStride int) {
 //go:noescape
 func transposePanel16AVX(dst, src *float32, ld, kblocks int)
 
-func transposePanel16(dst, src []float32, ld, kblocks int) {
-	if useAVX2 || useAVX512 {
-		transposePanel16AVX(&dst[0], &src[0], ld, kblocks)
-		return
-	}
-	transposePanelGeneric(16, dst, src, ld, 0, 8*kblocks)
-}
-
 // transposePanel6AVX packs 8·kblocks k steps of a 6-row A micro-panel
 // (see TransposePanel6); kblocks ≥ 1.
 //
 //go:noescape
 func transposePanel6AVX(dst, src *float32, ld, kblocks int)
 
-func transposePanel6(dst, src []float32, ld, kblocks int) {
-	if useAVX2 || useAVX512 {
-		transposePanel6AVX(&dst[0], &src[0], ld, kblocks)
-		return
+// transposeKernel returns the assembly panel transpose for a rows-row
+// panel (16: transposePanel16AVX, 6: transposePanel6AVX), or nil when the
+// generic twin must run.
+func transposeKernel(rows int) func(dst, src *float32, ld, kblocks int) {
+	if !useAVX2 && !useAVX512 {
+		return nil
 	}
-	transposePanelGeneric(6, dst, src, ld, 0, 8*kblocks)
+	switch rows {
+	case 16:
+		return transposePanel16AVX
+	case 6:
+		return transposePanel6AVX
+	}
+	return nil
 }
 
 // copyBlocks6AVX copies n blocks of 6 floats (see CopyBlocks6); strides in
