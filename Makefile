@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-purego vet generate check-generate bench bench-compare fuzz clean
+.PHONY: all build deps test test-purego test-avx512 vet generate check-generate bench bench-compare fuzz clean
 
 all: build
 
@@ -22,6 +22,11 @@ test: deps
 # test-purego: the same tests on the pure-Go fallbacks only
 test-purego:
 	$(GO) test -short -tags purego -timeout 30m ./asm/... ./tensor/...
+
+# test-avx512: the asm, tensor and nn tests on an emulated AVX-512 CPU (Bochs,
+# Skylake-X model), so the AVX-512 kernels are tested on CPUs without it
+test-avx512:
+	bash scripts/test-avx512-emu.sh
 
 # vet: go vet here and cross-arch, so the fallbacks cannot rot
 vet:
