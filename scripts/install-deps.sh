@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 apt_pkgs=(python3-torch python3-numpy libopenblas-dev libopenblas0-openmp)
 missing=()
 for p in "${apt_pkgs[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  # dpkg -s also succeeds for a removed package whose config files remain.
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""

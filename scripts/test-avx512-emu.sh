@@ -48,17 +48,22 @@ die() { echo "test-avx512-emu: $*" >&2; exit 1; }
 # 1. Tools.
 apt_pkgs=(bochs bochsbios vgabios isolinux syslinux-common xorriso cpio)
 missing=()
-for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${apt_pkgs[@]}"; do
+  # dpkg -s also succeeds for a removed package whose config files remain.
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null ||
-    die "apt-get install ${missing[*]} failed"
+  aptlog=$(mktemp)
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" > "$aptlog" 2>&1 ||
+    { cat "$aptlog"; die "apt-get install ${missing[*]} failed"; }
+  rm -f "$aptlog"
 fi
 bios=/usr/share/bochs/BIOS-bochs-latest
-vgabios=/usr/share/bochs/VGABIOS-lgpl-latest
+vgabios=/usr/share/vgabios/vgabios.bin
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
 for f in "$bios" "$vgabios" "$isolinux" "$ldlinux"; do [ -f "$f" ] || die "missing $f after install"; done
