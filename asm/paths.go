@@ -23,7 +23,7 @@ func Paths() []string {
 // testPaths restricts Paths, and so every ForEachPath test and benchmark, to
 // the comma-separated paths of RLTRAIN_TEST_PATHS. The emulated AVX-512 run
 // (scripts/test-avx512-emu.sh) sets it to avx512: the other paths are tested
-// natively, and emulation is about a hundred times slower than the CPU. A
+// natively, and emulation is several hundred times slower than the CPU. A
 // path this CPU cannot run is a configuration error, reported at start-up,
 // so that a restricted run can never pass by testing nothing.
 var testPaths = parseTestPaths(os.Getenv("RLTRAIN_TEST_PATHS"))

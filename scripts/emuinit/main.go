@@ -10,6 +10,7 @@
 //
 //	EMU-CPU avx2=B avx512f=B avx512bw=B avx512dq=B avx512vl=B   what the kernel enabled
 //	EMU-RUN NAME                                               a test binary starts
+//	EMU-TIME NAME SECONDS (guest clock)                        it ended
 //	EMU-FAIL NAME: ERR                                         it failed
 //	EMU-DONE failed=N                                          all ran; N failed
 package main
@@ -31,6 +32,10 @@ func main() {
 
 	dirs, _ := filepath.Glob("/pkg/*")
 	failed := 0
+	if len(dirs) == 0 {
+		fmt.Println("EMU-FAIL /pkg: no test binaries in the initramfs")
+		failed++
+	}
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		if err := runTests(dir, name); err != nil {
