@@ -299,7 +299,7 @@ func saveParams(dir string, cfg Config, p *Params, opt SaveOptions) error {
 	if err := WriteSafetensors(filepath.Join(dir, ModelFile), p.Named(), meta); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	err = writeFileAtomic(filepath.Join(dir, ConfigFile), func(w io.Writer) error {
+	err = WriteFileAtomic(filepath.Join(dir, ConfigFile), func(w io.Writer) error {
 		_, err := w.Write(js)
 		return err
 	})

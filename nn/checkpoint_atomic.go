@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic writes path through write so that readers see either the
+// WriteFileAtomic writes path through write so that readers see either the
 // old file or the complete new one, even across a crash: the bytes go to a
 // temporary file in the same directory (so the rename stays on one file
 // system), which is flushed and fsynced, renamed over path, and then the
 // directory is fsynced so that the rename itself is durable.
-func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {

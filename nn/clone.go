@@ -11,3 +11,28 @@ func (m *Model) Clone() *Model {
 	copy(c.P.Data, m.P.Data)
 	return c
 }
+
+// WithValueHead returns m when it already has a value head, otherwise a copy
+// of m with a zero-initialised one: PPO's critic shares the policy's trunk,
+// and a zero head starts it at V = 0 without moving the policy.
+func (m *Model) WithValueHead() *Model {
+	if m.Cfg.ValueHead {
+		return m
+	}
+	c := m.Cfg
+	c.ValueHead = true
+	v, err := NewModel(c)
+	if err != nil {
+		panic("nn: WithValueHead: " + err.Error()) // m's config was valid; adding a head cannot invalidate it
+	}
+	src := map[string][]float32{}
+	for _, t := range m.P.Named() {
+		src[t.Name] = t.Data
+	}
+	for _, t := range v.P.Named() {
+		if d, ok := src[t.Name]; ok {
+			copy(t.Data, d)
+		}
+	}
+	return v
+}

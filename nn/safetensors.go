@@ -391,7 +391,7 @@ func WriteSafetensors(path string, tensors []Named, metadata map[string]string) 
 	if err := checkSafetensorsNames(tensors); err != nil {
 		return fmt.Errorf("write safetensors %s: %w", path, err)
 	}
-	err := writeFileAtomic(path, func(w io.Writer) error {
+	err := WriteFileAtomic(path, func(w io.Writer) error {
 		return encodeSafetensors(w, tensors, metadata)
 	})
 	if err != nil {

@@ -1,78 +1,73 @@
 package rewards
 
+// Batch-level rewards see every completion of a batch at once, for rewards
+// that cannot judge one completion alone (consensus: a group's majority
+// answer is the pseudo-label) or that are cheaper batched (a judge model
+// generating for many prompts, an external reward program called once).
+//
+// Design: Weighted keeps one component list, []Reward. A component that
+// also implements BatchReward is a batch component: ScoreItems calls its
+// ScoreBatch once per batch instead of Score once per item. A BatchReward
+// that is not a Reward joins a Weighted through AsReward. So NewWeighted,
+// Names and Metrics need no second kind of component, and every existing
+// Reward keeps its exact per-completion path.
+
 import (
 	"context"
-	"math"
-	"time"
+	"fmt"
 
 	"github.com/rltrain/rltrain/data"
 )
 
-// ScoreBatch scores completions[i] against exs[i] with w, each call under its
-// own deadline of timeout (0: only ctx's), and returns the totals and, per
-// completion, each component's result. exs and completions must have the
-// same length.
-func ScoreBatch(ctx context.Context, w *Weighted, exs []data.Example, completions []Completion, timeout time.Duration) ([]Result, [][]Result) {
-	if len(exs) != len(completions) {
-		panic("rewards: ScoreBatch: examples and completions differ in length")
-	}
-	totals := make([]Result, len(exs))
-	parts := make([][]Result, len(exs))
-	for i := range exs {
-		cctx, cancel := ctx, context.CancelFunc(func() {})
-		if timeout > 0 {
-			cctx, cancel = context.WithTimeout(ctx, timeout)
-		}
-		totals[i], parts[i] = w.ScoreParts(cctx, exs[i], completions[i])
-		cancel()
-	}
-	return totals, parts
+// Item is one completion to score in a batch.
+type Item struct {
+	Example    data.Example
+	Completion Completion
+	// Group is the group key: items with equal Group are completions of one
+	// prompt instance (GRPO's group), so group-level rewards compare within it.
+	Group int
 }
 
-// Metrics summarises a batch in TRL's names: "reward" and "reward_std" over
-// the scored totals, and "rewards/<name>/mean" and "rewards/<name>/std" per
-// component over its scored results; "rewards/unscored_frac" is the fraction
-// of totals without a score. Means over no scored value are NaN.
-func Metrics(names []string, totals []Result, parts [][]Result) map[string]float64 {
-	m := map[string]float64{}
-	mean, std, n := meanStd(totals)
-	m["reward"], m["reward_std"] = mean, std
-	if len(totals) > 0 {
-		m["rewards/unscored_frac"] = float64(len(totals)-n) / float64(len(totals))
-	}
-	for k, name := range names {
-		col := make([]Result, 0, len(parts))
-		for _, p := range parts {
-			col = append(col, p[k])
-		}
-		mean, std, _ := meanStd(col)
-		m["rewards/"+name+"/mean"], m["rewards/"+name+"/std"] = mean, std
-	}
-	return m
+// BatchReward scores a whole batch in one call.
+type BatchReward interface {
+	// Name is the reward's name in logs, as Reward.Name.
+	Name() string
+	// ScoreBatch returns one Result per item, in order: exactly len(items)
+	// results. An item it cannot judge (failure, timeout, a group too small
+	// to decide) gets NoScore, never a score of 0. It returns within ctx's
+	// deadline.
+	ScoreBatch(ctx context.Context, items []Item) []Result
 }
 
-// meanStd returns the mean and sample standard deviation (n−1, as torch.std
-// in TRL) of the scored results, and how many there were, summing in order.
-func meanStd(rs []Result) (mean, std float64, n int) {
-	sum := 0.0
-	for _, r := range rs {
-		if r.OK {
-			sum += r.Score
-			n++
-		}
+// AsReward makes b a Weighted component: ScoreItems calls b.ScoreBatch once
+// per batch. If b is already a Reward it is returned as is; otherwise the
+// returned Reward's Score scores a batch of one item (Group 0), which is
+// what Weighted.Score and ScoreParts then see.
+func AsReward(b BatchReward) Reward {
+	if r, ok := b.(Reward); ok {
+		return r
 	}
-	if n == 0 {
-		return math.NaN(), math.NaN(), 0
+	return batchAdapter{b}
+}
+
+// batchAdapter gives a BatchReward the Score method of a Reward.
+type batchAdapter struct{ BatchReward }
+
+// Score implements Reward with a one-item batch.
+func (a batchAdapter) Score(ctx context.Context, ex data.Example, c Completion) Result {
+	return checkBatch(a.BatchReward, a.ScoreBatch(ctx, []Item{{Example: ex, Completion: c}}), 1)[0]
+}
+
+// checkBatch returns rs, or n no-score results naming the fault when a
+// BatchReward broke its contract, so a faulty external reward cannot crash
+// or misalign a training step.
+func checkBatch(b BatchReward, rs []Result, n int) []Result {
+	if len(rs) == n {
+		return rs
 	}
-	mean = sum / float64(n)
-	if n == 1 {
-		return mean, 0, 1
+	bad := make([]Result, n)
+	for i := range bad {
+		bad[i] = NoScore(fmt.Sprintf("%s returned %d results for %d items", b.Name(), len(rs), n))
 	}
-	ss := 0.0
-	for _, r := range rs {
-		if r.OK {
-			ss += (r.Score - mean) * (r.Score - mean)
-		}
-	}
-	return mean, math.Sqrt(ss / float64(n-1)), n
+	return bad
 }

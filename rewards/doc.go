@@ -16,5 +16,8 @@
 //
 //	<think>steps</think><answer>final</answer>
 //
-// ForTask returns the reward a built-in task is trained with.
+// ForTask returns the reward a built-in task is trained with; ParseSpec builds
+// one from a "name:weight,…" spec. A BatchReward scores a whole batch at once
+// (consensus, judge models, external programs) and joins a Weighted sum
+// through AsReward; ScoreItems scores a batch with both kinds.
 package rewards

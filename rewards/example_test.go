@@ -92,6 +92,19 @@ func ExampleWeighted() {
 	// format ×0.1: 1 (ok)
 }
 
+func ExampleParseSpec() {
+	w, err := rewards.ParseSpec("countdown:1, format:0.1, overlong", rewards.SpecOptions{MaxCompletionLen: 96})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(w.Names(), w.Weights)
+	_, err = rewards.ParseSpec("countdown,chess:2", rewards.SpecOptions{})
+	fmt.Println(err)
+	// Output:
+	// [countdown format overlong] [1 0.1 1]
+	// rewards: reward spec entry 2 "chess:2": unknown reward "chess"; known: accuracy, countdown, format, math, overlong
+}
+
 func ExampleExtractAnswer() {
 	cfg := rewards.DefaultExtractConfig()
 	for _, s := range []string{

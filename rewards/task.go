@@ -17,16 +17,25 @@ var accuracyTasks = []string{"arithmetic", "gsm8k", "linear", "math", "word"}
 // math accuracy reward, each plus FormatWeight times the format reward, with
 // MissingStrict. With WrongScore 0 and FormatWeight 0.1 the countdown sum is
 // TinyZero's 1 / 0.1 / 0 scheme for a well-formatted completion. Add an
-// Overlong component when the trainer knows its generation cap.
+// Overlong component when the trainer knows its generation cap. The rewards
+// come from the ParseSpec registry, so they are built and validated alike.
 func ForTask(task string) (*Weighted, error) {
-	var acc Reward
+	var acc string
 	switch {
 	case task == "countdown":
-		acc = &Countdown{Cfg: DefaultCountdownConfig()}
+		acc = "countdown"
 	case slices.Contains(accuracyTasks, task):
-		acc = &Math{Cfg: DefaultMathConfig()}
+		acc = "accuracy"
 	default:
 		return nil, fmt.Errorf("rewards: no reward for task %q; known tasks: countdown, %s", task, strings.Join(accuracyTasks, ", "))
 	}
-	return NewWeighted([]Reward{acc, &Format{Cfg: DefaultFormatConfig()}}, []float64{1, FormatWeight}, MissingStrict)
+	var rs []Reward
+	for _, name := range []string{acc, "format"} {
+		r, err := registry[name](SpecOptions{})
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return NewWeighted(rs, []float64{1, FormatWeight}, MissingStrict)
 }

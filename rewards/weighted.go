@@ -28,15 +28,18 @@ const (
 	MissingNanSum MissingPolicy = "nansum"
 )
 
-// Weighted is a weighted sum of rewards.
+// Weighted is a weighted sum of rewards. A component that also implements
+// BatchReward (see AsReward) is scored once per batch by ScoreItems; the
+// others once per completion.
 type Weighted struct {
 	Rewards []Reward
 	Weights []float64
 	Missing MissingPolicy
 }
 
-// NewWeighted combines rewards with weights (nil weights: all 1). Reward
-// names must be distinct, as they name the per-component metrics.
+// NewWeighted combines rewards with weights (nil weights: all 1). Batch
+// rewards join through AsReward. Reward names must be distinct, as they name
+// the per-component metrics.
 func NewWeighted(rs []Reward, ws []float64, missing MissingPolicy) (*Weighted, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("rewards: weighted sum of no rewards")
@@ -85,22 +88,29 @@ func (w *Weighted) Score(ctx context.Context, ex data.Example, c Completion) Res
 }
 
 // ScoreParts returns the weighted sum and each component's own (unweighted)
-// result, for per-component logging.
+// result, for per-component logging. It is ScoreItems on one item (Group 0)
+// with ctx's deadline only, so a batch component sees a batch of one.
 func (w *Weighted) ScoreParts(ctx context.Context, ex data.Example, c Completion) (Result, []Result) {
-	parts := make([]Result, len(w.Rewards))
+	totals, parts := ScoreItems(ctx, w, []Item{{Example: ex, Completion: c}}, 0)
+	return totals[0], parts[0]
+}
+
+// combine is the weighted sum of one item's component results: summed in
+// component order as sum += w·score over the scored ones, unscored when
+// nothing scored or, under MissingStrict, when anything did not.
+func (w *Weighted) combine(parts []Result) Result {
 	sum, scored := 0.0, 0
 	var why []string
-	for i, r := range w.Rewards {
-		parts[i] = r.Score(ctx, ex, c)
-		why = append(why, r.Name()+": "+parts[i].Reason)
-		if parts[i].OK {
-			sum += w.Weights[i] * parts[i].Score
+	for i, p := range parts {
+		why = append(why, w.Rewards[i].Name()+": "+p.Reason)
+		if p.OK {
+			sum += w.Weights[i] * p.Score
 			scored++
 		}
 	}
 	reason := strings.Join(why, "; ")
 	if scored == 0 || (scored < len(parts) && w.Missing == MissingStrict) {
-		return NoScore(reason), parts
+		return NoScore(reason)
 	}
-	return Scored(sum, reason), parts
+	return Scored(sum, reason)
 }

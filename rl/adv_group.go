@@ -83,23 +83,28 @@ func checkGroups(n, groupSize int) {
 }
 
 // GroupAdvantages returns one advantage per sequence from rewards stored
-// group-contiguously (row n = p·G + g, G = groupSize):
+// group-contiguously (row n = p·G + g, G = groupSize); see GroupAdvantagesBy.
+// It panics if len(rewards) is not a multiple of groupSize.
+func GroupAdvantages(rewards []float32, groupSize int, opt GroupNorm) []float32 {
+	return GroupAdvantagesBy(rewards, FixedSpans(len(rewards), groupSize), opt)
+}
+
+// GroupAdvantagesBy returns one advantage per sequence, each group being a
+// span of adjacent rows (groups may differ in size):
 //
 //	A_g = (r_g − μ_p) / (σ + ε)   σ = group std (ScaleGroup) or batch std (ScaleBatch)
 //	A_g =  r_g − μ_p              (ScaleNone, Dr. GRPO)
 //
-// NaN rewards are unscorable (see the file comment). It panics if
-// len(rewards) is not a multiple of groupSize.
-func GroupAdvantages(rewards []float32, groupSize int, opt GroupNorm) []float32 {
-	checkGroups(len(rewards), groupSize)
+// NaN rewards are unscorable (see the file comment).
+func GroupAdvantagesBy(rewards []float32, groups []Span, opt GroupNorm) []float32 {
 	adv := make([]float32, len(rewards))
 	batchStd := 0.0
 	if opt.Scale == ScaleBatch {
 		_, ss, k, _ := groupMoments(rewards)
 		batchStd = stdFrom(ss, k, opt.Std)
 	}
-	for p := 0; p < len(rewards); p += groupSize {
-		r := rewards[p : p+groupSize]
+	for _, sp := range groups {
+		r := rewards[sp.Lo:sp.Hi]
 		mean, ss, k, equal := groupMoments(r)
 		if k < 2 || equal {
 			continue // no baseline or no signal: exactly 0
@@ -116,24 +121,28 @@ func GroupAdvantages(rewards []float32, groupSize int, opt GroupNorm) []float32 
 		}
 		for g, v := range r {
 			if x := float64(v); !math.IsNaN(x) {
-				adv[p+g] = float32((x - mean) / div)
+				adv[sp.Lo+g] = float32((x - mean) / div)
 			}
 		}
 	}
 	return adv
 }
 
-// RLOOAdvantages returns the leave-one-out advantages
+// RLOOAdvantages is RLOOAdvantagesBy over groups of groupSize adjacent rows.
+func RLOOAdvantages(rewards []float32, groupSize int) []float32 {
+	return RLOOAdvantagesBy(rewards, FixedSpans(len(rewards), groupSize))
+}
+
+// RLOOAdvantagesBy returns the leave-one-out advantages
 //
 //	A_g = r_g − mean_{j≠g} r_j = k/(k−1)·(r_g − μ_p)
 //
 // over the k scorable samples of each group (TRL computes the baseline over
 // scorable siblings only). Unscorable samples and groups with k < 2 get 0.
-func RLOOAdvantages(rewards []float32, groupSize int) []float32 {
-	checkGroups(len(rewards), groupSize)
+func RLOOAdvantagesBy(rewards []float32, groups []Span) []float32 {
 	adv := make([]float32, len(rewards))
-	for p := 0; p < len(rewards); p += groupSize {
-		r := rewards[p : p+groupSize]
+	for _, sp := range groups {
+		r := rewards[sp.Lo:sp.Hi]
 		mean, _, k, equal := groupMoments(r)
 		if k < 2 || equal {
 			continue
@@ -141,7 +150,7 @@ func RLOOAdvantages(rewards []float32, groupSize int) []float32 {
 		scale := float64(k) / float64(k-1)
 		for g, v := range r {
 			if x := float64(v); !math.IsNaN(x) {
-				adv[p+g] = float32(scale * (x - mean))
+				adv[sp.Lo+g] = float32(scale * (x - mean))
 			}
 		}
 	}

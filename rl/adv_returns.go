@@ -132,21 +132,20 @@ func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
 // ReinforcePPAdvantages returns REINFORCE++ per-token advantages:
 // per-token rewards r_t = pen_t (+ score on the last valid token), returns
 // G_t = Σ_{s≥t} γ^{s−t} r_s, then A = Whiten(G) over all valid tokens of
-// the batch. With baselineGroup > 0 (REINFORCE++-baseline) each score first
-// has its group's mean subtracted (groups of baselineGroup contiguous rows).
+// the batch. With baseline groups (REINFORCE++-baseline) each score first
+// has its group's mean subtracted; nil means no baseline.
 // Sequences with a NaN score get advantage 0 and are left out of the
 // whitening statistics.
-func ReinforcePPAdvantages(scores []float32, pen, mask [][]float32, gamma float64, baselineGroup int) [][]float32 {
+func ReinforcePPAdvantages(scores []float32, pen, mask [][]float32, gamma float64, baseline []Span) [][]float32 {
 	if len(scores) != len(mask) {
 		panic(errRows)
 	}
 	s := scores
-	if baselineGroup > 0 {
-		checkGroups(len(scores), baselineGroup)
+	if baseline != nil {
 		s = make([]float32, len(scores))
-		for p := 0; p < len(scores); p += baselineGroup {
-			mean, _, _, _ := groupMoments(scores[p : p+baselineGroup])
-			for g := p; g < p+baselineGroup; g++ {
+		for _, sp := range baseline {
+			mean, _, _, _ := groupMoments(scores[sp.Lo:sp.Hi])
+			for g := sp.Lo; g < sp.Hi; g++ {
 				s[g] = float32(float64(scores[g]) - mean) // NaN stays NaN
 			}
 		}

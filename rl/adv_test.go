@@ -134,18 +134,18 @@ func TestReinforcePP(t *testing.T) {
 	checkVec(t, "last valid", tr[0], []float64{0, 2, 0}, 0)
 
 	// Plain: returns [1,1] and [0]; whitened over {1,1,0}: mean 2/3, var 1/3.
-	a := ReinforcePPAdvantages([]float32{1, 0}, nil, ones([]int{2, 1}), 1, 0)
+	a := ReinforcePPAdvantages([]float32{1, 0}, nil, ones([]int{2, 1}), 1, nil)
 	s := math.Sqrt(1.0 / 3)
 	checkVec(t, "a0", a[0], []float64{(1 - 2./3) / s, (1 - 2./3) / s}, 1e-5)
 	checkVec(t, "a1", a[1], []float64{(-2. / 3) / s}, 1e-5)
 	// Baseline: groups of 2 centre to ±0.5; whitened (var 1/3) ±0.8660.
-	a = ReinforcePPAdvantages([]float32{1, 0, 0, 1}, nil, ones([]int{1, 1, 1, 1}), 1, 2)
+	a = ReinforcePPAdvantages([]float32{1, 0, 0, 1}, nil, ones([]int{1, 1, 1, 1}), 1, FixedSpans(4, 2))
 	u := 0.5 / s
 	for i, w := range []float64{u, -u, -u, u} {
 		checkVec(t, "baseline", a[i], []float64{w}, 1e-5)
 	}
 	// NaN score: advantage 0 and no effect on the others' statistics.
-	a = ReinforcePPAdvantages([]float32{1, nan32, 0}, nil, ones([]int{2, 3, 1}), 1, 0)
+	a = ReinforcePPAdvantages([]float32{1, nan32, 0}, nil, ones([]int{2, 3, 1}), 1, nil)
 	checkVec(t, "nan a0", a[0], []float64{(1 - 2./3) / s, (1 - 2./3) / s}, 1e-5)
 	checkVec(t, "nan a1", a[1], []float64{0, 0, 0}, 0)
 	checkVec(t, "nan a2", a[2], []float64{(-2. / 3) / s}, 1e-5)

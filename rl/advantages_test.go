@@ -28,7 +28,7 @@ func TestConfigAdvantages(t *testing.T) {
 	rp := DefaultReinforcePPConfig()
 	rp.Advantage, rp.GroupSize = AdvReinforcePPBaseline, 2
 	out = rp.Advantages(AdvantageInput{Rewards: r, Mask: m})
-	want := ReinforcePPAdvantages(r, nil, m, 1, 2)
+	want := ReinforcePPAdvantages(r, nil, m, 1, FixedSpans(len(r), 2))
 	for n := range lens {
 		checkVec(t, "rpp", out.Adv[n], toF64(want[n]), 0)
 	}
@@ -46,9 +46,11 @@ func TestConfigAdvantages(t *testing.T) {
 	// Row 0: r = [0, 1], V = [0.5, 0.6] ⇒ δ = [0.1, 0.4], Â = [0.1+0.95·0.4, 0.4].
 	checkVec(t, "ppo raw", adv[0], []float64{0.48, 0.4}, 1e-6)
 
-	c, q := DefaultNFTConfig().Rates([]float32{1, 0, 0, 0, 1, 1, 1, 0})
-	checkVec(t, "nft c", c, []float64{1, 0, 0, 0, 1, 1, 1, 0}, 0)
-	checkVec(t, "nft q", q, []float64{.5, .5, .5, .5, .5, .5, .5, .5}, 0)
+	nc := []float32{1, 0, 0, 0, 1, 1, 1, 0}
+	no := DefaultNFTConfig().Advantages(AdvantageInput{Rewards: nc, Correct: nc, Mask: ones([]int{1, 1, 1, 1, 1, 1, 1, 1})})
+	checkVec(t, "nft c", no.Correct, []float64{1, 0, 0, 0, 1, 1, 1, 0}, 0)
+	checkVec(t, "nft q", no.PosRate, []float64{.5, .5, .5, .5, .5, .5, .5, .5}, 0)
+	checkVec(t, "nft seq", no.Seq, []float64{.5, -.5, -.5, -.5, .5, .5, .5, -.5}, 0)
 }
 
 func toF64(x []float32) []float64 {

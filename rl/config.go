@@ -6,23 +6,6 @@ import (
 	"math"
 )
 
-// Algo names an algorithm preset; the CLI's --algo maps onto it through Preset.
-type Algo string
-
-// The algorithm presets.
-const (
-	AlgoGRPO        Algo = "grpo"         // DeepSeekMath GRPO: group std-scaled advantages, seq-mean-token-mean
-	AlgoDrGRPO      Algo = "dr_grpo"      // Dr. GRPO: no std scaling, constant normaliser
-	AlgoDAPO        Algo = "dapo"         // DAPO: clip-higher, dynamic sampling, global token mean
-	AlgoPPO         Algo = "ppo"          // PPO with a value head and GAE
-	AlgoRLOO        Algo = "rloo"         // REINFORCE leave-one-out baseline
-	AlgoReinforcePP Algo = "reinforce_pp" // REINFORCE++: per-token returns, global whitening
-	AlgoNFT         Algo = "nft"          // Negative-aware Fine-Tuning
-)
-
-// Algos lists every preset name in the order the CLI shows them.
-var Algos = []Algo{AlgoGRPO, AlgoDrGRPO, AlgoDAPO, AlgoPPO, AlgoRLOO, AlgoReinforcePP, AlgoNFT}
-
 // LossType is the loss aggregation mode (TRL's loss_type; verl's
 // loss_agg_mode). See Normalizer and ALGORITHMS.md §1.4.
 type LossType string
@@ -171,9 +154,23 @@ type PolicyConfig struct {
 	// (true for dapo and nft).
 	DynamicSampling bool `json:"dynamic_sampling"`
 	// MaxGenBatches bounds the generation rounds per step under
-	// DynamicSampling before giving up (verl max_num_gen_batches). Default 10.
+	// DynamicSampling (verl max_num_gen_batches). Default 10.
 	MaxGenBatches int `json:"max_gen_batches"`
+	// ShortBatch says what a step does when MaxGenBatches rounds left fewer
+	// informative groups than prompts: "train" on the groups kept, with a
+	// warning and the metric dynamic_sampling/short_batch = 1, or "error"
+	// (stop the run, as verl does). Default train.
+	ShortBatch ShortBatchAction `json:"short_batch"`
 }
+
+// ShortBatchAction is PolicyConfig.ShortBatch.
+type ShortBatchAction string
+
+// The short-batch actions.
+const (
+	ShortBatchTrain ShortBatchAction = "train"
+	ShortBatchError ShortBatchAction = "error"
+)
 
 // defaultPolicyConfig is the shared part of every preset; presets override it.
 func defaultPolicyConfig() PolicyConfig {
@@ -190,6 +187,7 @@ func defaultPolicyConfig() PolicyConfig {
 		PGCoef:           1,
 		NumIterations:    1,
 		MaxGenBatches:    10,
+		ShortBatch:       ShortBatchTrain,
 	}
 }
 
@@ -266,6 +264,9 @@ func (c PolicyConfig) Validate() error {
 		if c.MaxGenBatches < 1 {
 			add("MaxGenBatches = %d: must be ≥ 1 with DynamicSampling (verl uses 10)", c.MaxGenBatches)
 		}
+		if c.ShortBatch != ShortBatchTrain && c.ShortBatch != ShortBatchError {
+			add("ShortBatch = %q: choose train or error", c.ShortBatch)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -289,6 +290,8 @@ type LossConfig struct {
 	Beta        float64
 	KLEstimator KLEstimator
 	NFT         NFTParams
+	// ValueClip and VFCoef are the value loss's settings (PPO; 0 otherwise).
+	ValueClip, VFCoef float64
 }
 
 // NFTParams are the NFT-only loss settings (see NFTConfig).
@@ -317,105 +320,4 @@ func (c PolicyConfig) lossConfig(obj Objective) LossConfig {
 		lc.Beta = c.Beta
 	}
 	return lc
-}
-
-// Config is the algorithm section of a run: Algo names the preset and
-// exactly the matching one of GRPO, PPO, NFT is set (GRPO also serves
-// dr_grpo, dapo, rloo and reinforce_pp).
-type Config struct {
-	Algo Algo        `json:"algo"`
-	GRPO *GRPOConfig `json:"grpo,omitempty"`
-	PPO  *PPOConfig  `json:"ppo,omitempty"`
-	NFT  *NFTConfig  `json:"nft,omitempty"`
-}
-
-// Preset returns the defaults of the named algorithm (the values of --algo).
-func Preset(algo string) (Config, error) {
-	switch a := Algo(algo); a {
-	case AlgoGRPO, AlgoDrGRPO, AlgoDAPO, AlgoRLOO, AlgoReinforcePP:
-		g := DefaultGRPOConfig()
-		switch a {
-		case AlgoDrGRPO:
-			g = DefaultDrGRPOConfig()
-		case AlgoDAPO:
-			g = DefaultDAPOConfig()
-		case AlgoRLOO:
-			g = DefaultRLOOConfig()
-		case AlgoReinforcePP:
-			g = DefaultReinforcePPConfig()
-		}
-		return Config{Algo: a, GRPO: &g}, nil
-	case AlgoPPO:
-		p := DefaultPPOConfig()
-		return Config{Algo: a, PPO: &p}, nil
-	case AlgoNFT:
-		n := DefaultNFTConfig()
-		return Config{Algo: a, NFT: &n}, nil
-	}
-	return Config{}, fmt.Errorf("rl: unknown algorithm %q: choose one of grpo, dr_grpo, dapo, ppo, rloo, reinforce_pp, nft", algo)
-}
-
-// Validate checks that the section matching Algo is set, the others are
-// not, and the set one is valid.
-func (c Config) Validate() error {
-	set := 0
-	for _, p := range []bool{c.GRPO != nil, c.PPO != nil, c.NFT != nil} {
-		if p {
-			set++
-		}
-	}
-	if set != 1 {
-		return fmt.Errorf("rl: Config for %q has %d algorithm sections set: build it with rl.Preset(algo)", c.Algo, set)
-	}
-	var err error
-	switch c.Algo {
-	case AlgoGRPO, AlgoDrGRPO, AlgoDAPO, AlgoRLOO, AlgoReinforcePP:
-		if c.GRPO == nil {
-			return fmt.Errorf("rl: Config.Algo = %q needs the GRPO section: build it with rl.Preset(%q)", c.Algo, c.Algo)
-		}
-		err = c.GRPO.Validate()
-	case AlgoPPO:
-		if c.PPO == nil {
-			return fmt.Errorf("rl: Config.Algo = ppo needs the PPO section: build it with rl.Preset(\"ppo\")")
-		}
-		err = c.PPO.Validate()
-	case AlgoNFT:
-		if c.NFT == nil {
-			return fmt.Errorf("rl: Config.Algo = nft needs the NFT section: build it with rl.Preset(\"nft\")")
-		}
-		err = c.NFT.Validate()
-	default:
-		return fmt.Errorf("rl: unknown algorithm %q: choose one of grpo, dr_grpo, dapo, ppo, rloo, reinforce_pp, nft", c.Algo)
-	}
-	if err != nil {
-		return fmt.Errorf("rl: invalid %s config: %w", c.Algo, err)
-	}
-	return nil
-}
-
-// Policy returns the shared settings of whichever section is set (nil if
-// none); the pointer aliases that section, so flags can bind to its fields.
-func (c Config) Policy() *PolicyConfig {
-	switch {
-	case c.GRPO != nil:
-		return &c.GRPO.PolicyConfig
-	case c.PPO != nil:
-		return &c.PPO.PolicyConfig
-	case c.NFT != nil:
-		return &c.NFT.PolicyConfig
-	}
-	return nil
-}
-
-// LossConfig returns the loss settings of whichever section is set.
-func (c Config) LossConfig() LossConfig {
-	switch {
-	case c.GRPO != nil:
-		return c.GRPO.LossConfig()
-	case c.PPO != nil:
-		return c.PPO.LossConfig()
-	case c.NFT != nil:
-		return c.NFT.LossConfig()
-	}
-	panic("rl: Config has no algorithm section (build it with Preset)")
 }

@@ -1,8 +1,10 @@
 package rl
 
 import (
-	"fmt"
 	"math"
+
+	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/rewards"
 )
 
 // Role says what a Turn does inside an Episode. Single-turn RLVR uses only
@@ -28,7 +30,8 @@ func (r Role) Valid() bool {
 }
 
 // Turn is one model call inside an Episode: the tokens it was shown, the
-// tokens it produced, and what they earned.
+// tokens it produced, what they earned, and how they are trained. It is the
+// unit of training: Rows turns each trainable turn into one loss row.
 type Turn struct {
 	// Role is what this turn does.
 	Role Role
@@ -43,38 +46,74 @@ type Turn struct {
 	// Mask is the per-token loss mask over Completion (nil = train on every
 	// token). Zero it for tool/environment tokens inserted into a completion.
 	Mask []float32
+	// Train says whether the turn is a loss row. A turn that is only context
+	// for a later one (an earlier attempt shown again) sets it false.
+	Train bool
+	// Group is the turn's group key: advantages are normalised among the
+	// turns that share it (the G samples of one prompt instance; the K
+	// verifications of one solution; the second attempts of one prompt).
+	// Turns of one group must be adjacent in row order.
+	Group int
+	// KLWeight multiplies β for this turn's tokens (1 for the usual KL; SCoRe
+	// Stage I puts a larger weight on first attempts).
+	KLWeight float32
+	// Text is the decoded completion, without the stop token.
+	Text string
 	// Reward is the (weighted) total reward of this turn. NaN means
 	// unscorable (verifier error, unparsable gold): such a turn is left out
 	// of group statistics and gets advantage 0. Never map an error to 0.
 	Reward float32
-	// Components are the individual reward functions' scores, in the order
-	// of the reward set that produced them (for logging rewards/<fn>/mean).
-	Components []float32
+	// Total is the weighted reward's verdict with its reason (Reward is its value).
+	Total rewards.Result
+	// Parts are the individual reward functions' verdicts, in the order of
+	// the reward set that produced them (for rewards/<fn>/mean and Correct).
+	Parts []rewards.Result
 	// Truncated is true when generation hit the length cap without a stop token.
 	Truncated bool
-	// Advantage is the scalar advantage assigned to this turn (for logging
-	// and for estimators that broadcast one value per sequence).
+	// Advantage is the scalar advantage assigned to this turn (for logging).
 	Advantage float32
 }
 
 // Scorable reports whether the turn has a reward (not NaN).
 func (t *Turn) Scorable() bool { return !math.IsNaN(float64(t.Reward)) }
 
+// SetReward stores a weighted verdict and its components on the turn.
+func (t *Turn) SetReward(total rewards.Result, parts []rewards.Result) {
+	t.Total, t.Parts = total, parts
+	t.Reward = float32(total.Value())
+}
+
+// Correct is the verdict of the turn's first reward component (the task's
+// accuracy reward): 1 when it scored at least threshold, 0 below, NaN when it
+// could not score. It is the one definition of "correct" behind pass@1,
+// greedy, pass@k, maj@k, NFT's verdict, dynamic sampling and the accuracy
+// metric (docs/algorithms.md §0.1).
+func (t *Turn) Correct(threshold float64) float32 {
+	return Correct(t.Parts, threshold)
+}
+
+// Correct is Turn.Correct on a bare list of reward components.
+func Correct(parts []rewards.Result, threshold float64) float32 {
+	switch {
+	case len(parts) == 0 || !parts[0].OK:
+		return float32(math.NaN())
+	case parts[0].Score >= threshold:
+		return 1
+	}
+	return 0
+}
+
 // Episode is everything the model did for one example: one Turn for
 // single-turn RLVR, several for verification or self-correction.
 type Episode struct {
-	// ExampleID identifies the data example (for logs; never used to group).
-	ExampleID string
-	// Group is the index of the group (prompt instance) this episode belongs
-	// to. Episodes are grouped by this index, never by prompt text, so a
-	// prompt appearing twice in a batch forms two groups.
-	Group int
+	// Example is the data example the episode answers.
+	Example data.Example
 	// Turns are the model calls in order.
 	Turns []Turn
 }
 
-// Final returns the last turn, whose reward is the episode's outcome for
-// single-turn algorithms. It panics on an episode without turns.
+// Final returns the last turn, whose reward is the episode's outcome. It
+// panics on an episode without turns, which no builder produces.
 func (e *Episode) Final() *Turn {
 	if len(e.Turns) == 0 {
 		panic("rl: episode has no turns")
@@ -82,69 +121,40 @@ func (e *Episode) Final() *Turn {
 	return &e.Turns[len(e.Turns)-1]
 }
 
-// Group is the episodes that share one prompt instance; advantages are
-// computed within it.
-type Group struct {
-	// Index is the group's index (Episode.Group of its members).
-	Index int
-	// Episodes are the G samples for this prompt.
+// Batch is one step's episodes, in row order, with the timing of the
+// phases that produced them.
+type Batch struct {
 	Episodes []Episode
+	// GenSeconds and ScoreSeconds time generation and scoring.
+	GenSeconds, ScoreSeconds float64
+	// GenTokens counts the generated tokens (prompt tokens excluded).
+	GenTokens int
 }
 
-// Rewards returns the final-turn rewards of the group's episodes (NaN for
-// unscorable ones).
-func (g *Group) Rewards() []float32 {
-	r := make([]float32, len(g.Episodes))
-	for i := range g.Episodes {
-		r[i] = g.Episodes[i].Final().Reward
+// Len is the number of episodes.
+func (b *Batch) Len() int { return len(b.Episodes) }
+
+// Append adds the episodes of o at the given indices and its timings
+// (dynamic sampling keeps some groups of each generation round).
+func (b *Batch) Append(o *Batch, idx []int) {
+	b.GenSeconds += o.GenSeconds
+	b.ScoreSeconds += o.ScoreSeconds
+	b.GenTokens += o.GenTokens
+	for _, i := range idx {
+		b.Episodes = append(b.Episodes, o.Episodes[i])
 	}
-	return r
 }
 
-// GroupEpisodes splits episodes into groups by Episode.Group, keeping the
-// order of first appearance and, inside a group, the episodes' order. It
-// returns an error when a group's members are not contiguous (the
-// group-contiguous row layout every estimator assumes) or when groups differ
-// in size (set the same number of generations for every prompt).
-func GroupEpisodes(eps []Episode) ([]Group, error) {
-	var groups []Group
-	seen := map[int]bool{}
-	for i := range eps {
-		id := eps[i].Group
-		if len(groups) > 0 && groups[len(groups)-1].Index == id {
-			g := &groups[len(groups)-1]
-			g.Episodes = append(g.Episodes, eps[i])
-			continue
-		}
-		if seen[id] {
-			return nil, fmt.Errorf("rl: episode %d belongs to group %d, whose other episodes are not adjacent: store episodes group-contiguously (row = group·G + sample)", i, id)
-		}
-		seen[id] = true
-		groups = append(groups, Group{Index: id, Episodes: []Episode{eps[i]}})
-	}
-	for i := range groups {
-		if len(groups[i].Episodes) != len(groups[0].Episodes) {
-			return nil, fmt.Errorf("rl: group %d has %d episodes but group %d has %d: every prompt needs the same number of samples G",
-				groups[i].Index, len(groups[i].Episodes), groups[0].Index, len(groups[0].Episodes))
+// Turns returns pointers to every turn of the batch with the given role
+// (all roles when role is ""), in row order.
+func (b *Batch) Turns(role Role) []*Turn {
+	var out []*Turn
+	for i := range b.Episodes {
+		for j := range b.Episodes[i].Turns {
+			if t := &b.Episodes[i].Turns[j]; role == "" || t.Role == role {
+				out = append(out, t)
+			}
 		}
 	}
-	return groups, nil
-}
-
-// FlattenGroups returns the episodes of groups in row order (row = p·G + g).
-func FlattenGroups(groups []Group) []Episode {
-	var eps []Episode
-	for i := range groups {
-		eps = append(eps, groups[i].Episodes...)
-	}
-	return eps
-}
-
-// FinalRewards returns the final-turn reward of each episode, in order.
-func FinalRewards(eps []Episode) []float32 {
-	r := make([]float32, len(eps))
-	for i := range eps {
-		r[i] = eps[i].Final().Reward
-	}
-	return r
+	return out
 }

@@ -25,8 +25,8 @@ type EvalConfig struct {
 	MaxNewTokens int `json:"max_new_tokens"`
 	// MaxBatch bounds the rows decoded together. Default 256.
 	MaxBatch int `json:"max_batch"`
-	// CorrectThreshold: a completion is correct when the first reward
-	// component (accuracy) scores above it. Default 0.5.
+	// CorrectThreshold: a completion is correct when its first reward
+	// component (accuracy) scores at least this (Turn.Correct). Default 0.5.
 	CorrectThreshold float64 `json:"correct_threshold"`
 	// RewardTimeout bounds each reward call. Default 2s.
 	RewardTimeout time.Duration `json:"reward_timeout"`
@@ -91,46 +91,46 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 	}
 	rc := RolloutConfig{GroupSize: cfg.K, MaxBatch: cfg.MaxBatch, RewardTimeout: cfg.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: cfg.Temperature, MaxNewTokens: cfg.MaxNewTokens}}
-	sampled, err := p.Rollout(ctx, exs, reward, rc, 0, rng)
+	st := SingleTurn{Reward: reward}
+	sampled, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Rng: rng})
 	if err != nil {
 		return res, fmt.Errorf("evaluate (sampled): %w", err)
 	}
 	rc.GroupSize = 1
 	rc.Sample = nn.SampleConfig{Greedy: true, MaxNewTokens: cfg.MaxNewTokens}
-	greedy, err := p.Rollout(ctx, exs, reward, rc, 0, rng)
+	greedy, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Rng: rng})
 	if err != nil {
 		return res, fmt.Errorf("evaluate (greedy): %w", err)
 	}
-	sc := Correct(sampled.Parts, cfg.CorrectThreshold)
-	gc := Correct(greedy.Parts, cfg.CorrectThreshold)
-	var unscored, length float64
+	var unscored, length, scored float64
 	for i := range exs {
-		row := sc[i*cfg.K : (i+1)*cfg.K]
+		eps := sampled.Episodes[i*cfg.K : (i+1)*cfg.K]
+		row := make([]float32, cfg.K)
+		texts := make([]string, cfg.K)
 		any := false
-		for _, c := range row {
-			if math.IsNaN(float64(c)) {
+		for j := range eps {
+			tu := eps[j].Final()
+			row[j], texts[j] = tu.Correct(cfg.CorrectThreshold), tu.Text
+			length += float64(len(tu.Completion))
+			if v := tu.Total.Value(); !math.IsNaN(v) {
+				res.Reward += v
+				scored++
+			}
+			if math.IsNaN(float64(row[j])) {
 				unscored++
 				continue
 			}
-			res.Pass1 += float64(c)
-			any = any || c == 1
+			res.Pass1 += float64(row[j])
+			any = any || row[j] == 1
 		}
 		if any {
 			res.PassK++
 		}
-		if gc[i] == 1 {
+		if greedy.Episodes[i].Final().Correct(cfg.CorrectThreshold) == 1 {
 			res.Greedy++
 		}
-		if majorityCorrect(sampled.Texts[i*cfg.K:(i+1)*cfg.K], row) {
+		if majorityCorrect(texts, row) {
 			res.MajK++
-		}
-	}
-	scored := 0.0
-	for i, e := range sampled.Episodes {
-		length += float64(len(e.Turns[0].Completion))
-		if v := sampled.Totals[i].Value(); !math.IsNaN(v) {
-			res.Reward += v
-			scored++
 		}
 	}
 	if scored > 0 {

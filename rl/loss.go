@@ -23,6 +23,8 @@ type PolicyInput struct {
 	// RefLogP is lp_ref, the frozen reference model's log-probs; needed when
 	// LossConfig.Beta > 0, optional otherwise (then only logged as "kl").
 	RefLogP [][]float32
+	// KLWeight multiplies Beta per sequence (Turn.KLWeight); nil means 1.
+	KLWeight []float32
 	// Adv is the per-token advantage (Broadcast of per-sequence advantages,
 	// or REINFORCE++/GAE per-token ones). Not read by NFT.
 	Adv [][]float32
@@ -157,6 +159,9 @@ func PolicyLoss(in PolicyInput, cfg LossConfig, z Normalizer) PolicyOutput {
 			panic(errRows)
 		}
 	}
+	if in.KLWeight != nil && len(in.KLWeight) != len(mask) {
+		panic(errRows)
+	}
 	if cfg.Beta != 0 && in.RefLogP == nil {
 		panic(errRefLogP)
 	}
@@ -207,6 +212,10 @@ func PolicyLoss(in PolicyInput, cfg LossConfig, z Normalizer) PolicyOutput {
 		// KL to the reference, in the loss or only logged (when an estimator is set).
 		if in.RefLogP != nil && (cfg.Beta != 0 || cfg.KLEstimator != "") {
 			ref := in.RefLogP[n]
+			beta := cfg.Beta
+			if in.KLWeight != nil {
+				beta *= float64(in.KLWeight[n])
+			}
 			var ksum float64
 			for t, w := range m {
 				if w == 0 {
@@ -214,11 +223,11 @@ func PolicyLoss(in PolicyInput, cfg LossConfig, z Normalizer) PolicyOutput {
 				}
 				k, dk := KL(cfg.KLEstimator, float64(lp[t]), float64(ref[t]))
 				ksum += float64(w) * k
-				d[t] += cfg.Beta * c * float64(w) * dk
+				d[t] += beta * c * float64(w) * dk
 				out.Stats.RefTokens += float64(w)
 			}
 			out.Stats.RefKL += ksum
-			out.Loss += cfg.Beta * c * ksum
+			out.Loss += beta * c * ksum
 		}
 		// Entropy bonus, or only logged.
 		if in.Entropy != nil {

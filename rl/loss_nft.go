@@ -19,31 +19,21 @@ package rl
 
 import "math"
 
-// NFTRates maps rewards to binary verdicts c = [r ≥ threshold] (NaN stays
-// NaN) and returns, for every row, the correct rate r_q of its group over
-// the scorable rows (NaN when none is scorable).
-func NFTRates(rewards []float32, groupSize int, threshold float64) (correct, rate []float32) {
-	checkGroups(len(rewards), groupSize)
-	correct = make([]float32, len(rewards))
-	rate = make([]float32, len(rewards))
-	for i, r := range rewards {
-		switch {
-		case math.IsNaN(float64(r)):
-			correct[i] = float32(math.NaN())
-		case float64(r) >= threshold:
-			correct[i] = 1
-		}
-	}
-	for p := 0; p < len(rewards); p += groupSize {
-		mean, _, k, _ := groupMoments(correct[p : p+groupSize])
+// NFTGroupRates returns, for every row, the correct rate r_q of its group
+// over the group's scorable verdicts (correct: 1, 0 or NaN; Turn.Correct),
+// NaN when none is scorable.
+func NFTGroupRates(correct []float32, groups []Span) []float32 {
+	rate := make([]float32, len(correct))
+	for _, sp := range groups {
+		mean, _, k, _ := groupMoments(correct[sp.Lo:sp.Hi])
 		if k == 0 {
 			mean = math.NaN()
 		}
-		for g := p; g < p+groupSize; g++ {
+		for g := sp.Lo; g < sp.Hi; g++ {
 			rate[g] = float32(mean)
 		}
 	}
-	return correct, rate
+	return rate
 }
 
 // NFTWeight returns the prompt weight w(r) for a (clamped) correct rate r:

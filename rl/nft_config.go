@@ -49,9 +49,6 @@ type NFTConfig struct {
 	RatioType RatioType `json:"ratio_type"`
 	// LogRatioMax caps lp − lp_old (or its sequence sum) before exp. Default 10.
 	LogRatioMax float64 `json:"log_ratio_max"`
-	// CorrectThreshold maps a reward to the binary verdict c = [r ≥ threshold].
-	// Default 0.5 (right for 0/1 and ±1 rewards).
-	CorrectThreshold float64 `json:"correct_threshold"`
 }
 
 // DefaultNFTConfig returns the NFT defaults (see NFTConfig).
@@ -67,7 +64,6 @@ func DefaultNFTConfig() NFTConfig {
 		RateClamp:        0.02,
 		RatioType:        RatioToken,
 		LogRatioMax:      10,
-		CorrectThreshold: 0.5,
 	}
 }
 
@@ -102,9 +98,6 @@ func (c NFTConfig) Validate() error {
 	}
 	if !(c.LogRatioMax > 0) || !finite(c.LogRatioMax) {
 		add("LogRatioMax = %g: must be > 0 (10 as released)", c.LogRatioMax)
-	}
-	if !finite(c.CorrectThreshold) {
-		add("CorrectThreshold = %g: must be finite (0.5 for 0/1 or ±1 rewards)", c.CorrectThreshold)
 	}
 	return errors.Join(errs...)
 }

@@ -11,16 +11,13 @@ func nftCfg(weighting NFTWeighting, ratio RatioType, clampNeg float64) LossConfi
 	return c.LossConfig()
 }
 
-func TestNFTRates(t *testing.T) {
-	c, r := NFTRates([]float32{1, 0, 0, 1, 1, 1, 1, 1, nan32, 1, 0.2, 0}, 4, 0.5)
-	checkVec(t, "correct", c, []float64{1, 0, 0, 1, 1, 1, 1, 1, math.NaN(), 1, 0, 0}, 0)
+func TestNFTGroupRates(t *testing.T) {
+	c := []float32{1, 0, 0, 1, 1, 1, 1, 1, nan32, 1, 0, 0}
 	q := 1.0 / 3
-	checkVec(t, "rate", r, []float64{.5, .5, .5, .5, 1, 1, 1, 1, q, q, q, q}, 1e-7)
-	_, r = NFTRates([]float32{nan32, nan32}, 2, 0.5)
-	checkVec(t, "all unscorable", r, []float64{math.NaN(), math.NaN()}, 0)
-	// ±1 rewards (the released code's convention) with the default threshold.
-	c, _ = NFTRates([]float32{1, -1}, 2, DefaultNFTConfig().CorrectThreshold)
-	checkVec(t, "±1", c, []float64{1, 0}, 0)
+	checkVec(t, "rate", NFTGroupRates(c, FixedSpans(12, 4)), []float64{.5, .5, .5, .5, 1, 1, 1, 1, q, q, q, q}, 1e-7)
+	checkVec(t, "all unscorable", NFTGroupRates([]float32{nan32, nan32}, FixedSpans(2, 2)), []float64{math.NaN(), math.NaN()}, 0)
+	// Groups of different sizes (verification groups beside solve groups).
+	checkVec(t, "ragged", NFTGroupRates([]float32{1, 0, 0, 1, 1}, []Span{{0, 3}, {3, 5}}), []float64{q, q, q, 1, 1}, 1e-7)
 }
 
 // §9.7: straight-through clamp: forward max(x, ε), gradient −∂x/max(x, ε).
@@ -114,7 +111,8 @@ func TestNFTOnPolicyEqualsGRPO(t *testing.T) {
 	}
 	lp := ragged(lens, func(int, int) float32 { return float32(-3 * rng.Float64()) })
 	mask := ragged(lens, func(int, int) float32 { return float32(min(1, rng.IntN(5))) })
-	correct, rate := NFTRates(rewards, G, 0.5)
+	correct := rewards // 0/1 rewards are their own verdicts
+	rate := NFTGroupRates(correct, FixedSpans(len(rewards), G))
 	for _, tc := range []struct {
 		w   NFTWeighting
 		adv GroupNorm

@@ -57,8 +57,9 @@ func (c PPOConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// LossConfig returns the settings the policy loss reads (the value loss
-// takes ValueClip and VFCoef directly).
+// LossConfig returns the settings the policy and value losses read.
 func (c PPOConfig) LossConfig() LossConfig {
-	return c.PolicyConfig.lossConfig(ObjClip)
+	lc := c.PolicyConfig.lossConfig(ObjClip)
+	lc.ValueClip, lc.VFCoef = c.ValueClip, c.VFCoef
+	return lc
 }

@@ -2,7 +2,6 @@ package rl
 
 import (
 	"context"
-	"math"
 	"math/rand/v2"
 	"runtime/pprof"
 	"time"
@@ -12,37 +11,32 @@ import (
 	"github.com/rltrain/rltrain/rewards"
 )
 
-// Batch is one rollout: group-contiguous single-turn episodes (row = p·G + g)
-// with the example, decoded text and reward verdicts of every row.
-type Batch struct {
-	Episodes []Episode
-	Examples []data.Example     // per row
-	Texts    []string           // decoded completions, without the stop token
-	Totals   []rewards.Result   // the weighted reward per row
-	Parts    [][]rewards.Result // each component's verdict per row
-
-	// GenSeconds and ScoreSeconds time the two phases of the rollout.
-	GenSeconds, ScoreSeconds float64
-	// GenTokens counts the generated tokens (prompt tokens excluded).
-	GenTokens int
+// EpisodeBuilder is the seam between the trainer and what a step samples:
+// it turns a batch of examples into scored episodes with the current policy.
+// SingleTurn is today's RLVR rollout; multi-turn builders (verification,
+// self-correction) live in their own packages and are chosen by the CLI.
+type EpisodeBuilder interface {
+	// Build samples and scores the episodes of in.Examples, in row order,
+	// their turns' group keys drawn from in.Keys.
+	Build(ctx context.Context, p *Policy, in BuildInput) (*Batch, error)
 }
 
-// Len is the number of rows.
-func (b *Batch) Len() int { return len(b.Episodes) }
-
-// Append adds the rows of o (used by dynamic sampling).
-func (b *Batch) Append(o *Batch, rows []int) {
-	b.GenSeconds += o.GenSeconds
-	b.ScoreSeconds += o.ScoreSeconds
-	b.GenTokens += o.GenTokens
-	for _, r := range rows {
-		b.Episodes = append(b.Episodes, o.Episodes[r])
-		b.Examples = append(b.Examples, o.Examples[r])
-		b.Texts = append(b.Texts, o.Texts[r])
-		b.Totals = append(b.Totals, o.Totals[r])
-		b.Parts = append(b.Parts, o.Parts[r])
-	}
+// BuildInput is one generation round's request to an EpisodeBuilder.
+type BuildInput struct {
+	Examples []data.Example
+	// Rollout is the sampling configuration of the step.
+	Rollout RolloutConfig
+	// Keys hands out group keys, unique over the run.
+	Keys *KeySource
+	// Rng drives sampling.
+	Rng *rand.Rand
 }
+
+// KeySource hands out group keys in increasing order.
+type KeySource struct{ next int }
+
+// Next returns a fresh key.
+func (k *KeySource) Next() int { k.next++; return k.next - 1 }
 
 // RolloutConfig says how completions are sampled and scored.
 type RolloutConfig struct {
@@ -59,19 +53,48 @@ type RolloutConfig struct {
 	RewardTimeout time.Duration
 }
 
-// Rollout samples cfg.GroupSize completions of every example with the
-// current policy, decodes and scores them, and returns single-turn episodes
-// whose Group indices start at groupBase.
-func (p *Policy) Rollout(ctx context.Context, exs []data.Example, reward *rewards.Weighted, cfg RolloutConfig, groupBase int, rng *rand.Rand) (*Batch, error) {
-	G := cfg.GroupSize
-	prompts := make([][]int32, 0, len(exs)*G)
-	maxPrompt := 0
-	for _, ex := range exs {
+// SingleTurn is the single-turn RLVR rollout: G sampled completions of every
+// example's prompt, one group per example, scored by Reward.
+type SingleTurn struct {
+	Reward *rewards.Weighted
+}
+
+// Build implements EpisodeBuilder.
+func (s SingleTurn) Build(ctx context.Context, p *Policy, in BuildInput) (*Batch, error) {
+	G := in.Rollout.GroupSize
+	prompts := make([][]int32, 0, len(in.Examples)*G)
+	for _, ex := range in.Examples {
 		toks := p.EncodePrompt(ex.Prompt)
-		maxPrompt = max(maxPrompt, len(toks))
 		for range G {
 			prompts = append(prompts, toks)
 		}
+	}
+	comps, genSecs, err := p.Sample(ctx, prompts, in.Rollout, in.Rng)
+	if err != nil {
+		return nil, err
+	}
+	b := &Batch{Episodes: make([]Episode, len(prompts)), GenSeconds: genSecs}
+	key := 0
+	for i, c := range comps {
+		if i%G == 0 {
+			key = in.Keys.Next()
+		}
+		b.GenTokens += len(c.Tokens)
+		b.Episodes[i] = Episode{Example: in.Examples[i/G], Turns: []Turn{{
+			Role: RoleSolve, Prompt: prompts[i], Completion: c.Tokens, LogProbs: c.LogProbs,
+			Truncated: !c.Stopped, Text: p.DecodeCompletion(c), Train: true, Group: key, KLWeight: 1,
+		}}}
+	}
+	b.ScoreSeconds = ScoreTurns(ctx, s.Reward, b, RoleSolve, in.Rollout.RewardTimeout)
+	return b, nil
+}
+
+// Sample generates one completion per prompt with the policy under the
+// "rollout" profiling label, and returns them with the seconds it took.
+func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfig, rng *rand.Rand) ([]nn.Completion, float64, error) {
+	maxPrompt := 0
+	for _, pr := range prompts {
+		maxPrompt = max(maxPrompt, len(pr))
 	}
 	scfg := cfg.Sample
 	if !cfg.IgnoreEOS {
@@ -79,59 +102,40 @@ func (p *Policy) Rollout(ctx context.Context, exs []data.Example, reward *reward
 	}
 	gen, err := p.Generator(min(cfg.MaxBatch, len(prompts)), maxPrompt+scfg.MaxNewTokens)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var comps []nn.Completion
 	t0 := time.Now()
 	pprof.Do(ctx, pprof.Labels("phase", "rollout"), func(context.Context) {
 		comps, err = gen.Generate(prompts, scfg, rng)
 	})
-	if err != nil {
-		return nil, err
-	}
-	genSecs := time.Since(t0).Seconds()
-	b := &Batch{Episodes: make([]Episode, len(prompts))}
-	rcomps := make([]rewards.Completion, len(prompts))
-	for i, c := range comps {
-		ex := exs[i/G]
-		text := p.DecodeCompletion(c)
-		b.Examples = append(b.Examples, ex)
-		b.Texts = append(b.Texts, text)
-		b.GenTokens += len(c.Tokens)
-		rcomps[i] = rewards.Completion{Text: text, Tokens: len(c.Tokens), Truncated: !c.Stopped}
-		b.Episodes[i] = Episode{ExampleID: ex.ID, Group: groupBase + i/G, Turns: []Turn{{
-			Role: RoleSolve, Prompt: prompts[i], Completion: c.Tokens, LogProbs: c.LogProbs,
-			Truncated: !c.Stopped,
-		}}}
-	}
-	t0 = time.Now()
-	pprof.Do(ctx, pprof.Labels("phase", "score"), func(ctx context.Context) {
-		b.Totals, b.Parts = rewards.ScoreBatch(ctx, reward, b.Examples, rcomps, cfg.RewardTimeout)
-	})
-	b.GenSeconds, b.ScoreSeconds = genSecs, time.Since(t0).Seconds()
-	for i := range b.Episodes {
-		t := &b.Episodes[i].Turns[0]
-		t.Reward = float32(b.Totals[i].Value())
-		t.Components = make([]float32, len(b.Parts[i]))
-		for k, r := range b.Parts[i] {
-			t.Components[k] = float32(r.Value())
-		}
-	}
-	return b, nil
+	return comps, time.Since(t0).Seconds(), err
 }
 
-// Correct returns the verdict per row: 1 when the first reward component
-// (the accuracy reward of every built-in task) scored above threshold, 0
-// when it scored at or below it, NaN when it could not score.
-func Correct(parts [][]rewards.Result, threshold float64) []float32 {
-	out := make([]float32, len(parts))
-	for i, p := range parts {
-		switch {
-		case len(p) == 0 || !p[0].OK:
-			out[i] = float32(math.NaN())
-		case p[0].Score > threshold:
-			out[i] = 1
+// ScoreTurns scores every turn of b with the given role (all when "") by
+// reward, under the "score" profiling label, storing the verdicts on the
+// turns; it returns the seconds it took. Turns of one group share a group
+// in the batch the rewards see, so group-level rewards (consensus) work.
+func ScoreTurns(ctx context.Context, reward *rewards.Weighted, b *Batch, role Role, timeout time.Duration) float64 {
+	var turns []*Turn
+	var items []rewards.Item
+	for i := range b.Episodes {
+		for j := range b.Episodes[i].Turns {
+			if t := &b.Episodes[i].Turns[j]; role == "" || t.Role == role {
+				turns = append(turns, t)
+				items = append(items, rewards.Item{Example: b.Episodes[i].Example, Group: t.Group,
+					Completion: rewards.Completion{Text: t.Text, Tokens: len(t.Completion), Truncated: t.Truncated}})
+			}
 		}
 	}
-	return out
+	t0 := time.Now()
+	var totals []rewards.Result
+	var parts [][]rewards.Result
+	pprof.Do(ctx, pprof.Labels("phase", "score"), func(ctx context.Context) {
+		totals, parts = rewards.ScoreItems(ctx, reward, items, timeout)
+	})
+	for i, t := range turns {
+		t.SetReward(totals[i], parts[i])
+	}
+	return time.Since(t0).Seconds()
 }

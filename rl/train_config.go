@@ -53,8 +53,10 @@ type TrainConfig struct {
 	// Default 2s.
 	RewardTimeout time.Duration `json:"reward_timeout"`
 	// CorrectThreshold: a completion counts as correct (the accuracy metric,
-	// dynamic sampling) when the first reward component scores above it.
-	// Default 0.5. (NFT's own verdict threshold is NFTConfig.CorrectThreshold.)
+	// dynamic sampling, NFT's verdict) when its first reward component scores
+	// at least this (Turn.Correct; docs/algorithms.md §0.1). Default 0.5,
+	// right for 0/1 and ±1 accuracy rewards. The nft preset's old
+	// --correct-threshold flag is an alias.
 	CorrectThreshold float64 `json:"accuracy_threshold"`
 	// MaxNonFinite stops the run after this many updates skipped for a
 	// non-finite loss or gradient. Default 3.

@@ -1,9 +1,10 @@
 package rl
 
-// The RL training loop: rollout → score → advantages → μ optimiser passes.
-// Each phase is a call into a package that owns it (nn generates and
-// differentiates, rewards scores, the functions of this package turn rewards
-// into advantages and losses), so this file is only the loop.
+// The RL training loop: build episodes → rows → advantages → μ optimiser
+// passes. Each phase is a call into a package or seam that owns it (an
+// EpisodeBuilder samples and scores, nn generates and differentiates, the
+// Algorithm turns rewards into advantages, the loss functions of this
+// package give dL/dlogp), so this file is only the loop.
 
 import (
 	"context"
@@ -26,7 +27,10 @@ type Trainer struct {
 	Algo   Config
 	Policy *Policy
 	// Ref is the frozen reference model for the KL term; nil when β = 0.
-	Ref    *nn.Model
+	Ref *nn.Model
+	// Builder samples and scores each step's episodes.
+	Builder EpisodeBuilder
+	// Reward names the reward components, for the rewards/<fn>/… metrics.
 	Reward *rewards.Weighted
 	Train  []data.Example
 	Opt    *nn.AdamW
@@ -38,12 +42,13 @@ type Trainer struct {
 	nonFinite int
 	order     []int
 	cursor    int
-	groupBase int
+	keys      KeySource
 }
 
 // NewTrainer checks the configuration and prepares the optimiser. ref may be
-// nil when the algorithm's β is 0; PPO needs a policy model with a value head.
-func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, reward *rewards.Weighted, train []data.Example) (*Trainer, error) {
+// nil when the algorithm's β is 0; an algorithm with a critic needs a policy
+// model with a value head (nn.Model.WithValueHead).
+func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, builder EpisodeBuilder, reward *rewards.Weighted, train []data.Example) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -57,13 +62,13 @@ func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, reward
 	if pc.Beta > 0 && ref == nil {
 		return nil, errors.New("rl: beta > 0 needs a reference model")
 	}
-	if algo.PPO != nil && !pol.Model.Cfg.ValueHead {
-		return nil, errors.New("rl: ppo needs a model with a value head (nn.Config.ValueHead)")
+	if algo.Settings.UsesCritic() && !pol.Model.Cfg.ValueHead {
+		return nil, fmt.Errorf("rl: %s needs a model with a value head (nn.Model.WithValueHead)", algo.Algo)
 	}
 	adam := nn.DefaultAdamWConfig()
 	adam.LR, adam.WeightDecay = cfg.LR, cfg.WeightDecay
 	t := &Trainer{
-		Cfg: cfg, Algo: algo, Policy: pol, Ref: ref, Reward: reward, Train: train,
+		Cfg: cfg, Algo: algo, Policy: pol, Ref: ref, Builder: builder, Reward: reward, Train: train,
 		Opt:   nn.NewAdamW(adam, pol.Model),
 		Sched: nn.Schedule{Warmup: cfg.WarmupSteps, Total: cfg.Steps * pc.NumIterations, MinLRRatio: cfg.MinLRRatio},
 		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x726c747261696e)),
@@ -93,103 +98,97 @@ func (t *Trainer) nextExamples(p int) []data.Example {
 type StepResult struct {
 	Metrics map[string]float64
 	Batch   *Batch
-	Adv     []float32 // per-row advantage (for samples.jsonl)
-	Skipped bool      // the update was skipped (non-finite loss or gradient)
+	Skipped bool // the update was skipped (non-finite loss or gradient, or nothing to learn)
+	// Warning is set when the step did something the user should know
+	// about (a short batch under dynamic sampling).
+	Warning string
+}
+
+// RolloutConfig returns the sampling configuration of a step.
+func (t *Trainer) RolloutConfig() RolloutConfig {
+	pc := t.Algo.Policy()
+	return RolloutConfig{GroupSize: pc.GroupSize, MaxBatch: t.Cfg.MaxBatch, RewardTimeout: t.Cfg.RewardTimeout, IgnoreEOS: t.Cfg.IgnoreEOS,
+		Sample: nn.SampleConfig{Temperature: t.Cfg.Temperature, TopK: t.Cfg.TopK, TopP: t.Cfg.TopP, MaxNewTokens: pc.MaxCompletionLen}}
+}
+
+// build runs the episode builder once, or under dynamic sampling until
+// enough informative groups are kept (docs/algorithms.md §1.7b).
+func (t *Trainer) build(ctx context.Context) (*Batch, int, string, error) {
+	pc := t.Algo.Policy()
+	P, G := t.Cfg.PromptsPerStep, pc.GroupSize
+	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng}
+	if !pc.DynamicSampling {
+		in.Examples = t.nextExamples(P)
+		b, err := t.Builder.Build(ctx, t.Policy, in)
+		return b, 1, "", err
+	}
+	ds := NewDynamicSampler[int](P, G, pc.MaxGenBatches)
+	b := &Batch{}
+	for {
+		in.Examples = t.nextExamples(P)
+		nb, err := t.Builder.Build(ctx, t.Policy, in)
+		if err != nil {
+			return nil, ds.Rounds(), "", err
+		}
+		idx := make([]int, nb.Len())
+		verdict := make([]float32, nb.Len())
+		for i := range nb.Episodes {
+			idx[i] = i
+			verdict[i] = nb.Episodes[i].Final().Correct(t.Cfg.CorrectThreshold)
+		}
+		had := len(ds.Rows())
+		full, err := ds.Add(idx, verdict)
+		b.Append(nb, ds.Rows()[had:])
+		if full {
+			return b, ds.Rounds(), "", nil
+		}
+		if err != nil {
+			if pc.ShortBatch == ShortBatchError {
+				return nil, ds.Rounds(), "", err
+			}
+			return b, ds.Rounds(), fmt.Sprintf("%v; training on the %d groups kept (short_batch = train)", err, ds.Groups()), nil
+		}
+	}
 }
 
 // Step runs one rollout batch and NumIterations optimiser steps on it.
 func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
-	pc := t.Algo.Policy()
-	G := pc.GroupSize
-	P := t.Cfg.PromptsPerStep
-	rc := RolloutConfig{GroupSize: G, MaxBatch: t.Cfg.MaxBatch, RewardTimeout: t.Cfg.RewardTimeout, IgnoreEOS: t.Cfg.IgnoreEOS,
-		Sample: nn.SampleConfig{Temperature: t.Cfg.Temperature, TopK: t.Cfg.TopK, TopP: t.Cfg.TopP, MaxNewTokens: pc.MaxCompletionLen}}
-
-	// 1. Rollout (with DAPO dynamic sampling: keep informative groups only).
-	var b *Batch
-	rounds := 0
-	for {
-		nb, err := t.Policy.Rollout(ctx, t.nextExamples(P), t.Reward, rc, t.groupBase, t.rng)
-		if err != nil {
-			return StepResult{}, fmt.Errorf("step %d: rollout: %w", t.step+1, err)
-		}
-		t.groupBase += P
-		rounds++
-		if !pc.DynamicSampling {
-			b = nb
-			break
-		}
-		if b == nil {
-			b = &Batch{}
-		}
-		keep := InformativeGroups(Correct(nb.Parts, t.Cfg.CorrectThreshold), G)
-		var rows []int
-		for _, g := range keep {
-			if b.Len()/G+len(rows)/G >= P {
-				break
-			}
-			for r := g * G; r < (g+1)*G; r++ {
-				rows = append(rows, r)
-			}
-		}
-		b.Append(nb, rows)
-		if b.Len() >= P*G || rounds >= pc.MaxGenBatches {
-			break
-		}
+	b, rounds, warn, err := t.build(ctx)
+	if err != nil {
+		return StepResult{}, fmt.Errorf("step %d: rollout: %w", t.step+1, err)
 	}
-	res := StepResult{Batch: b, Metrics: map[string]float64{}}
+	res := StepResult{Batch: b, Metrics: map[string]float64{}, Warning: warn}
 	met := res.Metrics
 	met["gen_rounds"] = float64(rounds)
+	if warn != "" {
+		met["dynamic_sampling/short_batch"] = 1
+	}
 	t.step++
 	if b.Len() == 0 {
 		// Every group had constant rewards: nothing to learn from.
-		t.logRolloutMetrics(met, b, G)
+		t.logRolloutMetrics(met, b)
 		met["skipped"] = 1
 		res.Skipped = true
 		return res, nil
 	}
-
-	// 2. Rewards, masks and the stored behaviour log-probs.
-	N := b.Len()
-	rewardsV := make([]float32, N)
-	mask := make([][]float32, N)
-	truncated := make([]bool, N)
-	oldLP := make([][]float32, N)
-	lengths := make([]int, N)
-	seqs := make([]nn.Seq, N)
-	for i := range b.Episodes {
-		tu := &b.Episodes[i].Turns[0]
-		rewardsV[i] = tu.Reward
-		mask[i] = make([]float32, len(tu.Completion))
-		for j := range mask[i] {
-			mask[i][j] = 1
-		}
-		truncated[i] = tu.Truncated
-		oldLP[i] = tu.LogProbs
-		lengths[i] = len(tu.Completion)
-		toks := make([]int32, 0, len(tu.Prompt)+len(tu.Completion))
-		toks = append(append(toks, tu.Prompt...), tu.Completion...)
-		seqs[i] = nn.Seq{Tokens: toks, Start: len(tu.Prompt)}
-	}
-	if pc.MaskTruncated {
-		mask = MaskTruncated(mask, truncated)
+	rows, err := Rows(b.Episodes)
+	if err != nil {
+		return res, fmt.Errorf("step %d: %w", t.step, err)
 	}
 	t0 := time.Now()
-	var err error
 	pprof.Do(ctx, pprof.Labels("phase", "train"), func(ctx context.Context) {
-		err = t.update(met, &res, seqs, mask, oldLP, rewardsV, G)
+		err = t.update(met, &res, rows)
 	})
 	if err != nil {
 		return res, err
 	}
 	trainS := time.Since(t0).Seconds()
 
-	// 3. Metrics.
-	t.logRolloutMetrics(met, b, G)
+	t.logRolloutMetrics(met, b)
 	met["train_s"] = trainS
 	tokens := 0
-	for _, s := range seqs {
-		tokens += len(s.Tokens)
+	for _, r := range rows {
+		tokens += len(r.Seq.Tokens)
 	}
 	if tot := b.GenSeconds + b.ScoreSeconds + trainS; tot > 0 {
 		met["tokens_per_s"] = float64(tokens) / tot
@@ -197,11 +196,28 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	return res, nil
 }
 
+// scoreAll runs the model without gradients over seqs in micro-batches.
+func scoreAll(m *nn.Model, seqs []nn.Seq, mb int, opt nn.ScoreOptions, values bool) [][]float32 {
+	out := make([][]float32, 0, len(seqs))
+	for lo := 0; lo < len(seqs); lo += mb {
+		sc := m.Score(seqs[lo:min(lo+mb, len(seqs))], opt)
+		if values {
+			out = append(out, sc.Values...)
+		} else {
+			out = append(out, sc.LogP...)
+		}
+	}
+	return out
+}
+
 // update computes advantages and runs the μ optimiser passes.
-func (t *Trainer) update(met map[string]float64, res *StepResult, seqs []nn.Seq, mask, oldLP [][]float32, r []float32, G int) error {
+func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) error {
 	pc := t.Algo.Policy()
+	alg := t.Algo.Settings
+	critic := alg.UsesCritic()
 	m := t.Policy.Model
-	N := len(seqs)
+	cols := columns(rows, pc.MaskTruncated)
+	N := len(rows)
 	mb := t.Cfg.MicroBatch
 	nMicro := (N + mb - 1) / mb
 	beta := pc.Beta
@@ -212,44 +228,27 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, seqs []nn.Seq,
 	// Reference log-probs and rollout-time values, without gradients.
 	var refLP, oldV [][]float32
 	if t.Ref != nil && beta > 0 {
-		refLP = make([][]float32, 0, N)
-		for lo := 0; lo < N; lo += mb {
-			hi := min(lo+mb, N)
-			refLP = append(refLP, t.Ref.Score(seqs[lo:hi], nn.ScoreOptions{Temperature: t.Cfg.Temperature}).LogP...)
-		}
+		refLP = scoreAll(t.Ref, cols.seqs, mb, nn.ScoreOptions{Temperature: t.Cfg.Temperature}, false)
 	}
-	if t.Algo.PPO != nil {
-		oldV = make([][]float32, 0, N)
-		for lo := 0; lo < N; lo += mb {
-			hi := min(lo+mb, N)
-			oldV = append(oldV, m.Score(seqs[lo:hi], nn.ScoreOptions{Temperature: t.Cfg.Temperature, Values: true}).Values...)
-		}
+	if critic {
+		oldV = scoreAll(m, cols.seqs, mb, nn.ScoreOptions{Temperature: t.Cfg.Temperature, Values: true}, true)
 	}
 
 	// Advantages.
-	lc := t.Algo.LossConfig()
+	lc := alg.LossConfig()
 	if pc.KLPlacement == KLInLoss {
 		lc.Beta = beta
 	}
-	ain := AdvantageInput{Rewards: r, Mask: mask, OldLogP: oldLP, RefLogP: refLP, Values: oldV, Beta: beta}
-	var adv AdvantageOutput
-	var correct, rate []float32
-	switch {
-	case t.Algo.GRPO != nil:
-		adv = t.Algo.GRPO.Advantages(ain)
-	case t.Algo.PPO != nil:
-		adv = t.Algo.PPO.Advantages(ain)
-	case t.Algo.NFT != nil:
-		correct, rate = t.Algo.NFT.Rates(r)
-		adv.Seq = make([]float32, N)
-		for i := range adv.Seq {
-			if !math.IsNaN(float64(correct[i])) && !math.IsNaN(float64(rate[i])) {
-				adv.Seq[i] = correct[i] - rate[i]
-			}
-		}
+	correct := make([]float32, N)
+	for i, r := range rows {
+		correct[i] = res.Batch.Episodes[r.Episode].Turns[r.Turn].Correct(t.Cfg.CorrectThreshold)
 	}
-	res.Adv = adv.Seq
-	z := NewNormalizer(pc.LossType, Count(mask), pc.MaxCompletionLen, nMicro)
+	adv := alg.Advantages(AdvantageInput{Rewards: cols.rewards, Groups: cols.spans, Correct: correct, Mask: cols.mask,
+		OldLogP: cols.oldLP, RefLogP: refLP, Values: oldV, Beta: beta, KLWeight: cols.klWeight})
+	for i, r := range rows {
+		res.Batch.Episodes[r.Episode].Turns[r.Turn].Advantage = adv.Seq[i]
+	}
+	z := NewNormalizer(pc.LossType, Count(cols.mask), pc.MaxCompletionLen, nMicro)
 
 	var stats Stats
 	var lossSum, normSum float64
@@ -259,24 +258,27 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, seqs []nn.Seq,
 		loss := 0.0
 		for lo := 0; lo < N; lo += mb {
 			hi := min(lo+mb, N)
-			sc := m.Score(seqs[lo:hi], nn.ScoreOptions{Temperature: t.Cfg.Temperature, Entropy: true, Values: t.Algo.PPO != nil, Grad: true})
-			in := PolicyInput{LogP: sc.LogP, OldLogP: oldLP[lo:hi], Mask: mask[lo:hi], Entropy: sc.Entropy}
+			sc := m.Score(cols.seqs[lo:hi], nn.ScoreOptions{Temperature: t.Cfg.Temperature, Entropy: true, Values: critic, Grad: true})
+			in := PolicyInput{LogP: sc.LogP, OldLogP: cols.oldLP[lo:hi], Mask: cols.mask[lo:hi], Entropy: sc.Entropy}
 			if refLP != nil {
 				in.RefLogP = refLP[lo:hi]
+			}
+			if cols.klWeight != nil {
+				in.KLWeight = cols.klWeight[lo:hi]
 			}
 			if adv.Adv != nil {
 				in.Adv = adv.Adv[lo:hi]
 			}
-			if correct != nil {
-				in.Correct, in.PosRate = correct[lo:hi], rate[lo:hi]
+			if adv.Correct != nil {
+				in.Correct, in.PosRate = adv.Correct[lo:hi], adv.PosRate[lo:hi]
 			}
 			out := PolicyLoss(in, lc, z)
 			loss += out.Loss
 			stats.Add(out.Stats)
 			var dV [][]float32
-			if t.Algo.PPO != nil {
-				vo := ValueLoss(ValueInput{Values: sc.Values, OldValues: oldV[lo:hi], Returns: adv.Returns[lo:hi], Mask: mask[lo:hi]},
-					t.Algo.PPO.ValueClip, t.Algo.PPO.VFCoef, z)
+			if critic {
+				vo := ValueLoss(ValueInput{Values: sc.Values, OldValues: oldV[lo:hi], Returns: adv.Returns[lo:hi], Mask: cols.mask[lo:hi]},
+					lc.ValueClip, lc.VFCoef, z)
 				loss += vo.Loss
 				stats.Add(vo.Stats)
 				dV = vo.DValues
@@ -319,47 +321,51 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, seqs []nn.Seq,
 }
 
 // logRolloutMetrics adds the reward, length and timing metrics of a batch
-// under TRL's names.
-func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch, G int) {
-	for k, v := range rewards.Metrics(t.Reward.Names(), b.Totals, b.Parts) {
+// under TRL's names, over its solve turns.
+func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) {
+	turns := b.Turns(RoleSolve)
+	totals := make([]rewards.Result, len(turns))
+	parts := make([][]rewards.Result, len(turns))
+	for i, tu := range turns {
+		totals[i], parts[i] = tu.Total, tu.Parts
+	}
+	for k, v := range rewards.Metrics(t.Reward.Names(), totals, parts) {
 		met[k] = v
 	}
 	met["rollout_s"] = b.GenSeconds
 	met["score_s"] = b.ScoreSeconds
-	N := b.Len()
+	N := len(turns)
 	if N == 0 {
 		return
 	}
-	corr := Correct(b.Parts, t.Cfg.CorrectThreshold)
 	var acc, scored, length, clipped float64
-	for i, e := range b.Episodes {
-		tu := e.Turns[0]
+	r := make([]float32, N)
+	keys := make([]int, N)
+	for i, tu := range turns {
 		length += float64(len(tu.Completion))
 		if tu.Truncated {
 			clipped++
 		}
-		if !math.IsNaN(float64(corr[i])) {
-			acc += float64(corr[i])
+		if c := tu.Correct(t.Cfg.CorrectThreshold); !math.IsNaN(float64(c)) {
+			acc += float64(c)
 			scored++
 		}
+		r[i], keys[i] = tu.Reward, tu.Group
 	}
 	if scored > 0 {
 		met["accuracy"] = acc / scored
 	}
 	met["completions/mean_length"] = length / float64(N)
 	met["completions/clipped_ratio"] = clipped / float64(N)
-	zero, groups := 0, 0
-	r := FinalRewards(b.Episodes)
-	for p := 0; p+G <= N; p += G {
-		groups++
-		_, _, k, equal := groupMoments(r[p : p+G])
+	zero := 0
+	spans := GroupSpans(keys)
+	for _, sp := range spans {
+		_, _, k, equal := groupMoments(r[sp.Lo:sp.Hi])
 		if k < 2 || equal {
 			zero++
 		}
 	}
-	if groups > 0 {
-		met["frac_reward_zero_std"] = float64(zero) / float64(groups)
-	}
+	met["frac_reward_zero_std"] = float64(zero) / float64(len(spans))
 }
 
 // newRand returns a PCG generator for (seed, stream).

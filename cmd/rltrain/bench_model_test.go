@@ -2,118 +2,17 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"math"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/bench"
 )
-
-func smokeModelConfig(kind string) BenchModelConfig {
-	c := DefaultBenchTrainConfig()
-	if kind == "generate" {
-		c = DefaultBenchGenerateConfig()
-		c.Batches = "3,1"
-		c.PromptLen, c.NewTokens = 4, 8
-	}
-	c.Configs, c.Threads = "T", "1,2"
-	c.MinTime, c.MinReps = time.Millisecond, 1
-	c.Isolate = false
-	return c
-}
-
-// checkResults checks that every measurement is there with positive numbers.
-func checkResults(t *testing.T, rs []modelResult, kind string, want int) {
-	t.Helper()
-	if len(rs) != want {
-		t.Fatalf("%d %s results, want %d", len(rs), kind, want)
-	}
-	for _, r := range rs {
-		if r.kind != kind || r.config != "T" || r.tokPerS <= 0 || math.IsInf(r.tokPerS, 0) || r.expectMB <= 0 {
-			t.Errorf("bad result %+v", r)
-		}
-		if runtime.GOOS == "linux" && r.rssMB <= 0 {
-			t.Errorf("peak RSS %.1f MB on linux, want > 0", r.rssMB)
-		}
-		// The derived rate, recomputed from tok/s and the T config (to the
-		// TSV's two decimals).
-		cfg, _ := benchModelConfig("T")
-		got, want := r.gflops, r.tokPerS*cfg.TrainFLOPsPerToken(r.seq)/1e9
-		if kind == "generate" {
-			got, want = r.weightGB, r.tokPerS/float64(r.batch)*cfg.DecodeWeightBytes()/1e9
-		}
-		if math.Abs(got-want) > 0.006+1e-3*want || got <= 0 {
-			t.Errorf("%s rate %v, want %v from %.1f tok/s", kind, got, want, r.tokPerS)
-		}
-	}
-}
-
-func TestBenchTrainGenerateTSV(t *testing.T) {
-	for _, kind := range []string{"train", "generate"} {
-		var buf bytes.Buffer
-		cfg := smokeModelConfig(kind)
-		cfg.Format = "tsv"
-		if err := benchModel(&buf, cfg); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-		if !strings.HasPrefix(lines[0], "# bench "+kind) || lines[1] != modelTSVHeader {
-			t.Fatalf("%s: header lines %q", kind, lines[:2])
-		}
-		var rs []modelResult
-		for _, l := range lines[2:] {
-			r, err := parseModelResult(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs = append(rs, r)
-		}
-		want := 2 // T × threads 1,2
-		if kind == "generate" {
-			want = 4 // × batches 3,1
-			for _, r := range rs {
-				if r.seq != 8 {
-					t.Errorf("generate seq column %d, want the 8 new tokens", r.seq)
-				}
-			}
-		}
-		checkResults(t, rs, kind, want)
-	}
-}
-
-func TestBenchTrainTable(t *testing.T) {
-	var buf bytes.Buffer
-	cfg := smokeModelConfig("train")
-	cfg.Threads = "1"
-	if err := benchModel(&buf, cfg); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	if !strings.Contains(out, "tok/s") || !strings.Contains(out, "expected MB") {
-		t.Fatalf("no table header in\n%s", out)
-	}
-	var row []string
-	for _, l := range strings.Split(out, "\n") {
-		if f := strings.Fields(l); len(f) == 8 && f[0] == "T" {
-			row = f
-		}
-	}
-	if row == nil {
-		t.Fatalf("no row for config T in\n%s", out)
-	}
-	if row[2] != "2×64" {
-		t.Errorf("batch×seq %q, want 2×64", row[2])
-	}
-	if v, err := strconv.ParseFloat(row[3], 64); err != nil || v <= 0 {
-		t.Errorf("tok/s %q, want a positive number", row[3])
-	}
-}
 
 func TestBenchModelBadFlags(t *testing.T) {
 	for _, tc := range []struct {
@@ -125,6 +24,8 @@ func TestBenchModelBadFlags(t *testing.T) {
 		{[]string{"-format", "csv"}, "-format"},
 		{[]string{"-configs", "T", "-seq", "1000"}, "-seq"},
 		{[]string{"-one", "T,1"}, "-one"},
+		{[]string{"-min-time", "soon"}, "-min-time"},
+		{[]string{"-kind", "generate"}, "-kind"}, // Kind is the command's, not a flag
 	} {
 		err := runBenchTrain(tc.args)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -135,60 +36,112 @@ func TestBenchModelBadFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "-prompt-len") {
 		t.Errorf("bench generate past max seq: error %v", err)
 	}
-	err = runBenchGRPO([]string{"-model", "T", "-max-completion", "64"})
-	if err == nil || !strings.Contains(err.Error(), "-max-completion") {
-		t.Errorf("bench grpo completion past max seq: error %v", err)
+}
+
+// TestBenchModelFlags: every field of bench.ModelConfig but Kind is a flag
+// with a usage text and the field's default.
+func TestBenchModelFlags(t *testing.T) {
+	cfg := bench.DefaultGenerateConfig()
+	fs := newFlagSet("bench generate")
+	bindStruct(fs, &cfg, "", "bench.ModelConfig", benchModelHelp, "Kind")
+	rt, rv := reflect.TypeOf(cfg), reflect.ValueOf(cfg)
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		name := flagName(f)
+		fl := fs.Lookup(name)
+		if f.Name == "Kind" {
+			if fl != nil {
+				t.Errorf("Kind is bound to -%s", name)
+			}
+			continue
+		}
+		if fl == nil {
+			t.Errorf("field %s has no flag -%s", f.Name, name)
+			continue
+		}
+		if fl.Usage != benchModelHelp[name] || fl.Usage == "" {
+			t.Errorf("-%s usage %q, want benchModelHelp's %q", name, fl.Usage, benchModelHelp[name])
+		}
+		if want := fmt.Sprint(rv.Field(i).Interface()); fl.DefValue != want {
+			t.Errorf("-%s default %q, want %q", name, fl.DefValue, want)
+		}
+	}
+	if len(benchModelHelp) != rt.NumField()-1 {
+		t.Errorf("benchModelHelp has %d entries for %d flags", len(benchModelHelp), rt.NumField()-1)
 	}
 }
 
-// TestParamCount: the memory estimate's parameter count equals the slab of
-// a real model, for the benchmark configs and for GQA, biases, untied heads
-// and a value head.
-func TestParamCount(t *testing.T) {
-	s, m := nn.ConfigS(), nn.ConfigM()
-	odd := nn.Config{VocabSize: 100, Dim: 48, NLayers: 3, NHeads: 6, NKVHeads: 2, FFNDim: 80, MaxSeqLen: 32,
-		RopeTheta: 10000, NormEps: 1e-5, QKVBias: true, ValueHead: true}
-	for _, cfg := range []nn.Config{s, m, odd} {
-		model, err := nn.NewModel(cfg)
+// childEnv makes the test binary an rltrain child: see TestBenchChildHelper.
+const childEnv = "RLTRAIN_TEST_BENCH_CHILD"
+
+// TestBenchChildHelper is not a test: run by TestBenchModelIsolated with the
+// arguments of an rltrain command line after "--", it runs that command as
+// the rltrain binary would.
+func TestBenchChildHelper(t *testing.T) {
+	if os.Getenv(childEnv) != "1" {
+		t.Skip("helper process of TestBenchModelIsolated")
+	}
+	args := os.Args
+	for len(args) > 0 && args[0] != "--" {
+		args = args[1:]
+	}
+	c, rest := lookup(args[1:])
+	if c == nil {
+		fmt.Fprintf(os.Stderr, "unknown command %q\n", args[1:])
+		os.Exit(2)
+	}
+	if err := c.run(rest); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// TestBenchModelIsolated runs `bench train` and `bench generate` with each
+// measurement in a child (this test binary standing in for rltrain): the
+// flags the harness passes to the child are the ones the CLI binds.
+func TestBenchModelIsolated(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	prev := benchReexec
+	defer func() { benchReexec = prev }()
+	benchReexec = func(kind string) ([]string, error) {
+		return []string{os.Args[0], "-test.run=^TestBenchChildHelper$", "--", "bench", kind}, nil
+	}
+	for _, kind := range []string{"train", "generate"} {
+		var buf bytes.Buffer
+		cfg := bench.DefaultTrainConfig()
+		if kind == "generate" {
+			cfg = bench.DefaultGenerateConfig()
+		}
+		err := runBenchModel(&buf, cfg, []string{"-configs", "T", "-threads", "1", "-batches", "2",
+			"-prompt-len", "4", "-new-tokens", "8", "-min-time", "1ms", "-min-reps", "1", "-format", "tsv"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := paramCount(cfg), int64(model.P.Len()); got != want {
-			t.Errorf("paramCount(%+v) = %d, want %d", cfg, got, want)
-		}
-	}
-	// Training memory is at least the 4 copies of the parameters.
-	if tb := trainBytes(s, 8, 256); tb < 16*paramCount(s) {
-		t.Errorf("trainBytes(S) = %d < 16 × params", tb)
+		checkIsolated(t, buf.String(), kind)
 	}
 }
 
-func TestBenchGRPOSmoke(t *testing.T) {
-	cfg := DefaultBenchGRPOConfig()
-	cfg.Model, cfg.Vocab, cfg.Threads = "T", 300, "1"
-	cfg.Prompts, cfg.Group, cfg.MaxCompletion = 2, 2, 12
-	cfg.Warmup, cfg.Steps = 0, 1
-	cfg.Format = "tsv"
-	var buf bytes.Buffer
-	if err := benchGRPO(context.Background(), &buf, cfg); err != nil {
+// checkIsolated checks the TSV output of an isolated run of one
+// measurement of config T, batch 2.
+func checkIsolated(t *testing.T, out, kind string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "# bench "+kind+" ") || !strings.HasSuffix(lines[0], "isolate=true") ||
+		lines[1] != bench.TSVHeader {
+		t.Fatalf("%s: want comment (isolate=true), header and one row, got\n%s", kind, out)
+	}
+	r, err := bench.ParseResult(lines[2])
+	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("want comment, header and one row, got\n%s", buf.String())
+	seq := 2 * 64 // T's MaxSeqLen ...
+	if kind == "generate" {
+		seq = 2 * 8 // ... or the new tokens
 	}
-	head, row := strings.Split(lines[1], "\t"), strings.Split(lines[2], "\t")
-	if len(head) != len(row) {
-		t.Fatalf("header %d fields, row %d", len(head), len(row))
-	}
-	for i, f := range row {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || !(v > 0) {
-			t.Errorf("%s = %q, want a positive number", head[i], f)
-		}
-		if head[i] == "mean_len" && v != 12 {
-			t.Errorf("mean completion length %g, want the forced 12", v)
-		}
+	if r.Kind != kind || r.Config != "T" || r.Threads != 1 || r.Batch*r.Seq != seq || !(r.TokPerS > 0) || !(r.ExpectMB > 0) ||
+		!(r.GFLOPS+r.WeightGB > 0) || (runtime.GOOS == "linux" && !(r.RSSMB > 0)) {
+		t.Errorf("bad %s result %+v", kind, r)
 	}
 }
 
@@ -207,18 +160,5 @@ func TestBenchTrainIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	var rs []modelResult
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "generate\t") {
-			r, err := parseModelResult(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs = append(rs, r)
-		}
-	}
-	checkResults(t, rs, "generate", 1)
-	if !strings.Contains(string(out), "isolate=true") {
-		t.Errorf("output does not say the run was isolated:\n%s", out)
-	}
+	checkIsolated(t, string(out), "generate")
 }

@@ -14,8 +14,10 @@ import (
 	"github.com/rltrain/rltrain/data"
 	"github.com/rltrain/rltrain/nn"
 	"github.com/rltrain/rltrain/rl"
+	"github.com/rltrain/rltrain/run"
 	"github.com/rltrain/rltrain/tensor"
 	"github.com/rltrain/rltrain/tokenizer"
+	"github.com/rltrain/rltrain/warmstart"
 )
 
 func init() {
@@ -53,7 +55,7 @@ func runSFT(args []string) error {
 	cc := sftCmdConfig{EvalFrac: 0.05, VocabSize: 320, Seed: 1}
 	jc := data.DefaultJSONLConfig()
 	jc.RequireAnswer = false
-	wc := rl.DefaultWarmStartConfig()
+	wc := warmstart.DefaultConfig()
 	sc := wc.SFT
 	mc := wc.Model
 	fs := newFlagSet("sft")
@@ -89,7 +91,7 @@ func runSFT(args []string) error {
 	var tok *tokenizer.Tokenizer
 	switch {
 	case cc.Init != "":
-		if m, tok, err = rl.LoadCheckpoint(cc.Init); err != nil {
+		if m, tok, err = warmstart.Load(cc.Init); err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 	default:
@@ -118,8 +120,8 @@ func runSFT(args []string) error {
 	if !ok {
 		return fmt.Errorf("tokenizer has no %s token to end the solutions", tokenizer.EndOfText)
 	}
-	trainSeqs := rl.SFTSeqs(tok, eos, train)
-	evalSeqs := rl.SFTSeqs(tok, eos, eval)
+	trainSeqs := warmstart.SFTSeqs(tok, eos, train)
+	evalSeqs := warmstart.SFTSeqs(tok, eos, eval)
 	if len(trainSeqs) == 0 {
 		return fmt.Errorf("--data %s: no example has a solution (field %q)", cc.Data, jc.SolutionKey)
 	}
@@ -128,7 +130,7 @@ func runSFT(args []string) error {
 			return fmt.Errorf("demonstration %d is %d tokens, longer than the model's %d positions: raise --model-max-position-embeddings or shorten it", i, len(s.Tokens), m.Cfg.MaxSeqLen)
 		}
 	}
-	save := func(name string) error { return rl.SaveCheckpoint(filepath.Join(cc.Out, name), m, tok) }
+	save := func(name string) error { return run.SaveCheckpoint(filepath.Join(cc.Out, name), m, tok) }
 	fmt.Printf("sft: %.2fM parameters, %d train / %d held-out demonstrations, %d steps of %d sequences\n",
 		float64(m.P.Len())/1e6, len(trainSeqs), len(evalSeqs), sc.Steps, sc.BatchSeqs)
 	var saveErr error

@@ -42,14 +42,7 @@ func TestEveryConfigFieldHasAFlag(t *testing.T) {
 		fs := flag.NewFlagSet("x", flag.ContinueOnError)
 		bindRunFlags(fs, &cfg)
 		want := map[string]bool{}
-		switch {
-		case cfg.Algo.GRPO != nil:
-			collectFlags(t, reflect.ValueOf(*cfg.Algo.GRPO), "", nil, want)
-		case cfg.Algo.PPO != nil:
-			collectFlags(t, reflect.ValueOf(*cfg.Algo.PPO), "", nil, want)
-		case cfg.Algo.NFT != nil:
-			collectFlags(t, reflect.ValueOf(*cfg.Algo.NFT), "", nil, want)
-		}
+		collectFlags(t, reflect.ValueOf(cfg.Algo.Settings).Elem(), "", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Train), "", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Eval), "eval-", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Task), "", nil, want)
@@ -93,7 +86,7 @@ func TestConfigFileThenFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Algo.GRPO.GroupSize != 6 || cfg.Algo.GRPO.EpsilonLow != 0.1 || cfg.Train.LR != 0.001 {
+	if pc := cfg.Algo.Policy(); pc.GroupSize != 6 || pc.EpsilonLow != 0.1 || cfg.Train.LR != 0.001 {
 		t.Fatalf("config file not applied: %+v", cfg)
 	}
 	if cfg.Train.Steps != 11 {
@@ -125,18 +118,11 @@ func TestBadFlagsNameTheFix(t *testing.T) {
 	}
 }
 
-func TestParseReward(t *testing.T) {
-	w, err := parseReward("countdown:1, format:0.1,overlong", 96)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(w.Names(), ","); got != "countdown,format,overlong" {
-		t.Fatalf("names %s", got)
-	}
-	if _, err := parseReward("nope:1", 96); err == nil || !strings.Contains(err.Error(), "unknown reward") {
-		t.Fatalf("err = %v", err)
-	}
-	if _, err := parseReward("format:x", 96); err == nil {
-		t.Fatal("bad weight accepted")
+// The nft preset's old --correct-threshold flag is an alias of the one
+// threshold behind "correct" (--accuracy-threshold).
+func TestCorrectThresholdAlias(t *testing.T) {
+	cfg, err := parseRunConfig([]string{"--algo", "nft", "--correct-threshold", "0.7"}, io.Discard)
+	if err != nil || cfg.Train.CorrectThreshold != 0.7 {
+		t.Fatalf("alias: %v, threshold %g", err, cfg.Train.CorrectThreshold)
 	}
 }

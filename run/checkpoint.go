@@ -1,4 +1,4 @@
-package rl
+package run
 
 import (
 	"fmt"
@@ -24,18 +24,4 @@ func SaveCheckpoint(dir string, m *nn.Model, tok *tokenizer.Tokenizer) error {
 		return fmt.Errorf("checkpoint %s: %w", dir, err)
 	}
 	return nil
-}
-
-// LoadCheckpoint reads a folder written by SaveCheckpoint (or any Llama/Qwen2
-// checkpoint folder with a tokenizer.json).
-func LoadCheckpoint(dir string) (*nn.Model, *tokenizer.Tokenizer, error) {
-	m, err := nn.LoadModel(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (a checkpoint folder needs its tokenizer.json)", err)
-	}
-	return m, tok, nil
 }

@@ -1,4 +1,8 @@
-package rl
+// Package warmstart builds or loads the model an RL run starts from: a
+// byte-level BPE trained on the demonstrations, a fresh model trained on
+// them by SFT, and a disk cache keyed by everything the result depends on;
+// or a checkpoint folder given by the user.
+package warmstart
 
 import (
 	"crypto/sha256"
@@ -9,18 +13,20 @@ import (
 	"io"
 	"math"
 	"os"
+	"math/rand/v2"
 	"path/filepath"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
 	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/rl"
 	"github.com/rltrain/rltrain/tokenizer"
 )
 
-// WarmStartConfig says how a warm-start policy is built from demonstrations
+// Config says how a warm-start policy is built from demonstrations
 // when no checkpoint is given: a byte-level BPE trained on the demos, a fresh
 // model of the given architecture, and SFT on (prompt, worked solution).
-type WarmStartConfig struct {
+type Config struct {
 	// Model is the architecture; its VocabSize is replaced by the
 	// tokenizer's. Default: 128 wide, 4 layers, 4 heads, SwiGLU 352, 256
 	// positions, tied embeddings (≈0.85M parameters).
@@ -34,11 +40,11 @@ type WarmStartConfig struct {
 	Seed uint64 `json:"seed"`
 }
 
-// DefaultWarmStartConfig returns the defaults documented on WarmStartConfig.
-func DefaultWarmStartConfig() WarmStartConfig {
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
 	sft := nn.DefaultSFTConfig()
 	sft.Steps = 1500
-	return WarmStartConfig{
+	return Config{
 		Model: nn.Config{Dim: 128, NLayers: 4, NHeads: 4, NKVHeads: 4, FFNDim: 352, MaxSeqLen: 256,
 			RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true},
 		SFT:       sft,
@@ -58,14 +64,14 @@ type WarmStart struct {
 
 // warmMeta is warm.json in a cache entry.
 type warmMeta struct {
-	Config    WarmStartConfig `json:"config"`
+	Config    Config `json:"config"`
 	Demos     int             `json:"demos"`
 	EvalLoss  *float64        `json:"eval_loss,omitempty"`
 	TrainSecs float64         `json:"train_seconds"`
 }
 
 // cacheKey hashes everything the warm start depends on.
-func cacheKey(cfg WarmStartConfig, demos []data.Example) string {
+func cacheKey(cfg Config, demos []data.Example) string {
 	h := sha256.New()
 	b, _ := json.Marshal(cfg)
 	h.Write(b)
@@ -75,34 +81,34 @@ func cacheKey(cfg WarmStartConfig, demos []data.Example) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// SFTSeqs tokenizes (prompt, solution) demonstrations as PromptText(prompt)
+// SFTSeqs tokenizes (prompt, solution) demonstrations as rl.PromptText(prompt)
 // followed by the solution and EOS; the loss covers the solution and EOS.
 // Examples without a solution are skipped.
-func SFTSeqs(codec Codec, eos int32, exs []data.Example) []nn.Seq {
+func SFTSeqs(codec rl.Codec, eos int32, exs []data.Example) []nn.Seq {
 	var seqs []nn.Seq
 	for _, ex := range exs {
 		if ex.Solution == "" {
 			continue
 		}
-		p := codec.Encode(PromptText(ex.Prompt))
+		p := codec.Encode(rl.PromptText(ex.Prompt))
 		toks := append(append(p, codec.Encode(ex.Solution)...), eos)
 		seqs = append(seqs, nn.Seq{Tokens: toks, Start: len(p)})
 	}
 	return seqs
 }
 
-// BuildWarmStart returns the warm-start policy for demos, loading it from
+// Build returns the warm-start policy for demos, loading it from
 // cacheDir when an entry with the same configuration and demonstrations
 // exists, and otherwise training it (and saving it there, when cacheDir is
 // not ""). heldOut demonstrations give the SFT eval loss. Progress goes to log.
-func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir string, log io.Writer) (*WarmStart, error) {
+func Build(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Writer) (*WarmStart, error) {
 	if len(demos) == 0 {
 		return nil, errors.New("warm start: no demonstrations (examples with a solution)")
 	}
 	var dir string
 	if cacheDir != "" {
 		dir = filepath.Join(cacheDir, "warm-"+cacheKey(cfg, demos))
-		if m, tok, err := LoadCheckpoint(dir); err == nil {
+		if m, tok, err := Load(dir); err == nil {
 			fmt.Fprintf(log, "warm start: reusing %s\n", dir)
 			ws := &WarmStart{Model: m, Tok: tok, Dir: dir, Cached: true, EvalLoss: math.NaN()}
 			if b, err := os.ReadFile(filepath.Join(dir, "warm.json")); err == nil {
@@ -117,7 +123,7 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 	start := time.Now()
 	texts := make([]string, 0, len(demos))
 	for _, d := range demos {
-		texts = append(texts, PromptText(d.Prompt)+d.Solution)
+		texts = append(texts, rl.PromptText(d.Prompt)+d.Solution)
 	}
 	tcfg := tokenizer.DefaultTrainConfig()
 	tcfg.VocabSize = cfg.VocabSize
@@ -135,7 +141,7 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 	if err != nil {
 		return nil, fmt.Errorf("warm start: model: %w", err)
 	}
-	m.InitRandom(newRand(cfg.Seed, 0x696e6974))
+	m.InitRandom(rand.New(rand.NewPCG(cfg.Seed, 0x696e6974)))
 	train := SFTSeqs(tok, eos, demos)
 	eval := SFTSeqs(tok, eos, heldOut)
 	params := m.P.Len()
@@ -158,7 +164,7 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 	}
 	ws := &WarmStart{Model: m, Tok: tok, EvalLoss: last.EvalLoss}
 	if dir != "" {
-		if err := SaveCheckpoint(dir, m, tok); err != nil {
+		if err := save(dir, m, tok); err != nil {
 			return nil, fmt.Errorf("warm start: %w", err)
 		}
 		meta := warmMeta{Config: cfg, Demos: len(train), TrainSecs: time.Since(start).Seconds()}
@@ -166,10 +172,36 @@ func BuildWarmStart(cfg WarmStartConfig, demos, heldOut []data.Example, cacheDir
 			meta.EvalLoss = &last.EvalLoss
 		}
 		b, _ := json.MarshalIndent(meta, "", "  ")
-		if err := writeFileAtomic(filepath.Join(dir, "warm.json"), b); err != nil {
+		if err := nn.WriteFileAtomic(filepath.Join(dir, "warm.json"), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return nil, fmt.Errorf("warm start: save: %w", err)
 		}
 		ws.Dir = dir
 	}
 	return ws, nil
+}
+
+// Load reads a checkpoint folder (model.safetensors + config.json +
+// tokenizer.json, as run.SaveCheckpoint writes, or any Llama/Qwen2 folder
+// with a tokenizer.json).
+func Load(dir string) (*nn.Model, *tokenizer.Tokenizer, error) {
+	m, err := nn.LoadModel(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (a checkpoint folder needs its tokenizer.json)", err)
+	}
+	return m, tok, nil
+}
+
+// save writes a cache entry in the checkpoint layout Load reads.
+func save(dir string, m *nn.Model, tok *tokenizer.Tokenizer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := nn.SaveModel(dir, m); err != nil {
+		return err
+	}
+	return tok.Save(filepath.Join(dir, "tokenizer.json"))
 }

@@ -1,4 +1,4 @@
-package rl
+package run
 
 import (
 	"bufio"
@@ -7,7 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"io"
 	"sort"
+
+	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/rl"
 )
 
 // RunLog writes a run's output folder: metrics.jsonl (one object per step,
@@ -27,7 +31,7 @@ type RunLog struct {
 // StepEval is an evaluation taken after Step rollout batches.
 type StepEval struct {
 	Step int        `json:"step"`
-	Eval EvalResult `json:"eval"`
+	Eval rl.EvalResult `json:"eval"`
 }
 
 // OpenRunLog creates dir (and parents) and opens the log files for writing,
@@ -93,26 +97,38 @@ func optFloat(v float64) *float64 {
 	return &v
 }
 
-// Samples writes up to n rows of a step's batch to samples.jsonl, spread
-// over its groups.
-func (l *RunLog) Samples(step int, res StepResult, names []string, n int) error {
+// Samples writes up to n turns of a step's batch to samples.jsonl, spread
+// over the batch.
+func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) error {
 	b := res.Batch
-	if b == nil || b.Len() == 0 || n <= 0 {
+	if b == nil || n <= 0 {
 		return nil
 	}
-	stride := max(1, b.Len()/n)
-	for i := 0; i < b.Len() && i/stride < n; i += stride {
-		rec := SampleRecord{Step: step, ExampleID: b.Examples[i].ID, Prompt: b.Examples[i].Prompt,
-			Completion: b.Texts[i], Reward: optFloat(b.Totals[i].Value()),
-			Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: b.Episodes[i].Turns[0].Truncated}
-		for k, name := range names {
-			if k < len(b.Parts[i]) {
-				rec.Rewards[name] = optFloat(b.Parts[i][k].Value())
-				rec.Reasons[name] = b.Parts[i][k].Reason
-			}
+	type ref struct {
+		ex *rl.Episode
+		t  *rl.Turn
+	}
+	var turns []ref
+	for i := range b.Episodes {
+		for j := range b.Episodes[i].Turns {
+			turns = append(turns, ref{&b.Episodes[i], &b.Episodes[i].Turns[j]})
 		}
-		if i < len(res.Adv) {
-			rec.Advantage = float64(res.Adv[i])
+	}
+	if len(turns) == 0 {
+		return nil
+	}
+	stride := max(1, len(turns)/n)
+	for i := 0; i < len(turns) && i/stride < n; i += stride {
+		e, tu := turns[i].ex, turns[i].t
+		rec := SampleRecord{Step: step, ExampleID: e.Example.ID, Prompt: e.Example.Prompt,
+			Completion: tu.Text, Reward: optFloat(tu.Total.Value()),
+			Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: tu.Truncated,
+			Advantage: float64(tu.Advantage)}
+		for k, name := range names {
+			if k < len(tu.Parts) {
+				rec.Rewards[name] = optFloat(tu.Parts[k].Value())
+				rec.Reasons[name] = tu.Parts[k].Reason
+			}
 		}
 		js, err := json.Marshal(rec)
 		if err != nil {
@@ -141,8 +157,8 @@ type Summary struct {
 	Task        string         `json:"task"`
 	Steps       int            `json:"steps"`
 	WallSeconds float64        `json:"wall_time_s"`
-	EvalBefore  EvalResult     `json:"eval_before"`
-	EvalAfter   EvalResult     `json:"eval_after"`
+	EvalBefore  rl.EvalResult     `json:"eval_before"`
+	EvalAfter   rl.EvalResult     `json:"eval_after"`
 	Gain        float64        `json:"pass@1_gain"`
 	Config      any            `json:"config"`
 	Extra       map[string]any `json:"extra,omitempty"`
@@ -154,29 +170,7 @@ func (l *RunLog) WriteSummary(s Summary) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(l.Dir, "summary.json"), append(b, '\n'))
-}
-
-// writeFileAtomic writes b to a temporary file beside path, syncs it and
-// renames it over path, so a crash never leaves a half-written file.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nn.WriteFileAtomic(filepath.Join(l.Dir, "summary.json"), func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
 }
 
 // metricKeys returns the sorted metric names seen in the history.

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/rewards"
+)
+
+// taskData returns training and held-out examples and the reward.
+func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.Weighted, name string, err error) {
+	tc := cfg.Task
+	pc := cfg.Algo.Policy()
+	if tc.Data == "" {
+		name = tc.Task
+		all, err := data.Generate(tc.Task, tc.TrainN+tc.EvalN*2, tc.DataSeed, tc.Gen)
+		if err != nil {
+			return nil, nil, nil, name, fmt.Errorf("--task: %w", err)
+		}
+		// Split by ID hash so that no held-out problem is ever trained on.
+		tr, te, err := data.Split(all, float64(tc.EvalN*2)/float64(len(all)), "rltrain-eval")
+		if err != nil {
+			return nil, nil, nil, name, err
+		}
+		trainEx, evalEx = tr, te
+		if len(evalEx) > tc.EvalN {
+			evalEx = evalEx[:tc.EvalN]
+		}
+	} else {
+		name = filepath.Base(tc.Data)
+		trainEx, _, err = data.LoadJSONL(tc.Data, tc.JSONL)
+		if err != nil {
+			return nil, nil, nil, name, fmt.Errorf("--data: %w", err)
+		}
+		if tc.EvalData != "" {
+			evalEx, _, err = data.LoadJSONL(tc.EvalData, tc.JSONL)
+			if err != nil {
+				return nil, nil, nil, name, fmt.Errorf("--eval-data: %w", err)
+			}
+		} else {
+			trainEx, evalEx, err = data.Split(trainEx, tc.EvalFrac, "rltrain-eval")
+			if err != nil {
+				return nil, nil, nil, name, fmt.Errorf("--eval-frac: %w", err)
+			}
+		}
+		if len(evalEx) > tc.EvalN {
+			evalEx = evalEx[:tc.EvalN]
+		}
+		if len(trainEx) == 0 {
+			return nil, nil, nil, name, fmt.Errorf("--data %s: no training examples left after the held-out split", tc.Data)
+		}
+	}
+	switch {
+	case tc.Reward != "":
+		reward, err = rewards.ParseSpec(tc.Reward, rewards.SpecOptions{MaxCompletionLen: pc.MaxCompletionLen})
+		if err != nil {
+			return nil, nil, nil, name, fmt.Errorf("--reward: %w", err)
+		}
+	case tc.Data == "":
+		acc := "accuracy:1"
+		if tc.Task == "countdown" {
+			acc = "countdown:1"
+		}
+		reward, err = rewards.ParseSpec(acc, rewards.SpecOptions{MaxCompletionLen: pc.MaxCompletionLen})
+	default:
+		task := ""
+		if len(trainEx) > 0 {
+			task = trainEx[0].Task
+		}
+		reward, err = rewards.ForTask(task)
+		if err != nil {
+			err = fmt.Errorf("--data %s: no built-in reward for task %q: name the rewards with --reward (e.g. accuracy:1,format:0.1)", tc.Data, task)
+		}
+	}
+	return trainEx, evalEx, reward, name, err
+}

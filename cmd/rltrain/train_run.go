@@ -1,0 +1,223 @@
+package main
+
+// The body of `rltrain --algo X`: data, the starting policy, evaluation
+// before, RL steps with logging and checkpoints, evaluation after, summary.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/rl"
+	"github.com/rltrain/rltrain/run"
+	"github.com/rltrain/rltrain/tensor"
+	"github.com/rltrain/rltrain/tokenizer"
+	"github.com/rltrain/rltrain/warmstart"
+)
+
+func runTrain(args []string) error {
+	cfg, err := parseRunConfig(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Out.Threads > 0 {
+		tensor.SetThreads(cfg.Out.Threads)
+	}
+	if cfg.Out.Out == "" {
+		cfg.Out.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	if cfg.Warm.Cache == "" && !cfg.Warm.NoCache {
+		if d, err := os.UserCacheDir(); err == nil {
+			cfg.Warm.Cache = filepath.Join(d, "rltrain")
+		}
+	}
+	if cfg.Warm.NoCache {
+		cfg.Warm.Cache = ""
+	}
+	if cfg.Out.PprofAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(cfg.Out.PprofAddr, nil); err != nil {
+				fmt.Fprintf(os.Stderr, "pprof server: %v\n", err)
+			}
+		}()
+	}
+	if cfg.Out.CPUProfile != "" {
+		f, err := os.Create(cfg.Out.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err = train(ctx, cfg, os.Stdout)
+	if cfg.Out.MemProfile != "" {
+		f, ferr := os.Create(cfg.Out.MemProfile)
+		if ferr != nil {
+			return errors.Join(err, fmt.Errorf("--memprofile: %w", ferr))
+		}
+		runtime.GC()
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	return err
+}
+
+func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
+	start := time.Now()
+	resolved, _ := json.MarshalIndent(cfg, "", "  ")
+	fmt.Fprintf(stdout, "rltrain %s: resolved config\n%s\n", cfg.Algo.Algo, resolved)
+	trainEx, evalEx, reward, taskName, err := taskData(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s\n",
+		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath())
+
+	// The starting policy.
+	var model *nn.Model
+	var tok *tokenizer.Tokenizer
+	switch {
+	case cfg.Warm.Init != "":
+		if model, tok, err = warmstart.Load(cfg.Warm.Init); err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+	default:
+		demos := trainEx
+		if cfg.Warm.SFTData != "" {
+			if demos, _, err = data.LoadJSONL(cfg.Warm.SFTData, cfg.Task.JSONL); err != nil {
+				return fmt.Errorf("--sft-data: %w", err)
+			}
+		}
+		var withSol []data.Example
+		for _, d := range demos {
+			if d.Solution != "" {
+				withSol = append(withSol, d)
+			}
+		}
+		if len(withSol) == 0 {
+			return errors.New("no demonstrations for the warm start: give --init CHECKPOINT, or --sft-data demos.jsonl with a solution field")
+		}
+		ws, err := warmstart.Build(cfg.Warm.Build, withSol, evalEx, cfg.Warm.Cache, stdout)
+		if err != nil {
+			return err
+		}
+		model, tok = ws.Model, ws.Tok
+	}
+	if cfg.Algo.Settings.UsesCritic() {
+		model = model.WithValueHead()
+	}
+	eos, ok := tok.SpecialID(tokenizer.EndOfText)
+	if !ok {
+		return fmt.Errorf("tokenizer has no %s token to end completions", tokenizer.EndOfText)
+	}
+	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos}
+	var ref *nn.Model
+	if cfg.Algo.Policy().Beta > 0 {
+		ref = model.Clone()
+	}
+	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, rl.SingleTurn{Reward: reward}, reward, trainEx)
+	if err != nil {
+		return err
+	}
+	log, err := run.OpenRunLog(cfg.Out.Out)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if err := os.WriteFile(filepath.Join(cfg.Out.Out, "config.json"), append(resolved, '\n'), 0o644); err != nil {
+		return err
+	}
+	evalRng := func(step int) *rngT { return newRngT(cfg.Train.Seed, uint64(step)) }
+
+	evaluate := func(step int) (rl.EvalResult, error) {
+		t0 := time.Now()
+		r, err := pol.Evaluate(ctx, evalEx, reward, cfg.Eval, evalRng(step))
+		if err != nil {
+			return r, err
+		}
+		log.Evals = append(log.Evals, run.StepEval{Step: step, Eval: r})
+		fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", step, r, time.Since(t0).Seconds())
+		return r, nil
+	}
+	before, err := evaluate(0)
+	if err != nil {
+		return err
+	}
+	prog := run.NewProgress(stdout, cfg.Train.Steps)
+	after := before
+	saveCkpt := func(name string) error { return run.SaveCheckpoint(filepath.Join(cfg.Out.Out, name), model, tok) }
+	steps := 0
+	for s := 1; s <= cfg.Train.Steps; s++ {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "interrupted: saving what was done")
+			break
+		}
+		res, err := tr.Step(ctx)
+		if err != nil {
+			return err
+		}
+		if res.Warning != "" {
+			fmt.Fprintf(stdout, "warning: step %d: %s\n", s, res.Warning)
+		}
+		steps = s
+		if err := log.Step(s, res.Metrics); err != nil {
+			return err
+		}
+		if err := log.Samples(s, res, reward.Names(), cfg.Train.LogSamples); err != nil {
+			return err
+		}
+		prog.Step(s, res.Metrics)
+		if cfg.Out.EvalEvery > 0 && s%cfg.Out.EvalEvery == 0 && s < cfg.Train.Steps {
+			if _, err := evaluate(s); err != nil {
+				return err
+			}
+			if err := log.Plot(); err != nil {
+				return err
+			}
+		}
+		if cfg.Out.SaveEvery > 0 && s%cfg.Out.SaveEvery == 0 {
+			if err := saveCkpt(fmt.Sprintf("checkpoint-%d", s)); err != nil {
+				return fmt.Errorf("checkpoint at step %d: %w", s, err)
+			}
+		}
+	}
+	if after, err = evaluate(steps); err != nil {
+		return err
+	}
+	if err := log.Plot(); err != nil {
+		return err
+	}
+	if err := saveCkpt("final"); err != nil {
+		return fmt.Errorf("final checkpoint: %w", err)
+	}
+	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
+		EvalBefore: before, EvalAfter: after, Gain: after.Pass1 - before.Pass1, Config: cfg}
+	if err := log.WriteSummary(sum); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nheld-out %s, %d problems, k=%d (T=%g):\n  before: %s\n  after:  %s\n  pass@1 gain: %+.1f points   wall time %s   run folder %s\n",
+		taskName, after.N, after.K, cfg.Eval.Temperature, before, after, 100*(after.Pass1-before.Pass1),
+		time.Since(start).Round(time.Second), cfg.Out.Out)
+	if math.IsNaN(after.Pass1) {
+		return errors.New("evaluation produced no score")
+	}
+	return nil
+}
