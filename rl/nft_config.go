@@ -57,13 +57,13 @@ func DefaultNFTConfig() NFTConfig {
 	p.LossType = LossDrGRPO
 	p.DynamicSampling = true
 	return NFTConfig{
-		PolicyConfig:     p,
-		NegWeight:        1,
-		ClampNegative:    1,
-		Weighting:        NFTWeightDrGRPO,
-		RateClamp:        0.02,
-		RatioType:        RatioToken,
-		LogRatioMax:      10,
+		PolicyConfig:  p,
+		NegWeight:     1,
+		ClampNegative: 1,
+		Weighting:     NFTWeightDrGRPO,
+		RateClamp:     0.02,
+		RatioType:     RatioToken,
+		LogRatioMax:   10,
 	}
 }
 

@@ -42,7 +42,9 @@ func Rows(eps []Episode) ([]Row, error) {
 			if !t.Train {
 				continue
 			}
-			where := func() string { return fmt.Sprintf("rl: episode %d (example %q) turn %d (%s)", e, eps[e].Example.ID, k, t.Role) }
+			where := func() string {
+				return fmt.Sprintf("rl: episode %d (example %q) turn %d (%s)", e, eps[e].Example.ID, k, t.Role)
+			}
 			n := len(t.Completion)
 			if len(t.LogProbs) != n {
 				return nil, fmt.Errorf("%s: %d log-probs for %d completion tokens", where(), len(t.LogProbs), n)

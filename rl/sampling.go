@@ -2,13 +2,11 @@ package rl
 
 // Batch shaping between scoring and the loss: DAPO dynamic sampling (arXiv
 // 2503.14476 §3.2; verl recipe/dapo algorithm.filter_groups), truncated-
-// completion masking (TRL mask_truncated_completions) and the application
-// point of overlong reward shaping (the penalty itself lives in package
-// rewards). ALGORITHMS.md §1.7.
+// completion masking (TRL mask_truncated_completions). Overlong reward
+// shaping is a reward component (rewards.Overlong), weighed in --reward. ALGORITHMS.md §1.7.
 
 import (
 	"fmt"
-	"math"
 )
 
 // InformativeGroups returns the indices of the groups (groupSize contiguous
@@ -99,23 +97,6 @@ func MaskTruncated(mask [][]float32, truncated []bool) [][]float32 {
 		out[n] = make([]float32, len(m))
 		if !truncated[n] {
 			copy(out[n], m)
-		}
-	}
-	return out
-}
-
-// ShapeRewards returns r_n + factor·penalty(len_n) (DAPO overlong reward
-// shaping: penalty is the soft length penalty of package rewards, factor φ
-// its weight). NaN (unscorable) rewards stay NaN. A nil penalty returns a copy.
-func ShapeRewards(rewards []float32, lengths []int, penalty func(length int) float64, factor float64) []float32 {
-	if len(rewards) != len(lengths) {
-		panic(errRows)
-	}
-	out := make([]float32, len(rewards))
-	for i, r := range rewards {
-		out[i] = r
-		if penalty != nil && !math.IsNaN(float64(r)) {
-			out[i] = float32(float64(r) + factor*penalty(lengths[i]))
 		}
 	}
 	return out

@@ -57,7 +57,8 @@ func TestDynamicSampler(t *testing.T) {
 	}
 }
 
-func TestMaskTruncatedAndShaping(t *testing.T) {
+
+func TestMaskTruncated(t *testing.T) {
 	m := [][]float32{{1, 1}, {1, 0, 1}}
 	got := MaskTruncated(m, []bool{true, false})
 	checkVec(t, "m0", got[0], []float64{0, 0}, 0)
@@ -65,18 +66,4 @@ func TestMaskTruncatedAndShaping(t *testing.T) {
 	if m[0][0] != 1 {
 		t.Fatal("MaskTruncated modified its input")
 	}
-	// §1.7d through the hook: L_max = 20, L_c = 4: 16 → 0, 18 → −0.5, 20 → −1.
-	overlong := func(l int) float64 {
-		const lmax, lc = 20, 4
-		switch {
-		case l <= lmax-lc:
-			return 0
-		case l <= lmax:
-			return float64(lmax-lc-l) / lc
-		}
-		return -1
-	}
-	r := ShapeRewards([]float32{1, 1, 0, nan32}, []int{16, 18, 20, 20}, overlong, 1)
-	checkVec(t, "shaped", r, []float64{1, 0.5, -1, float64(nan32)}, 1e-7)
-	checkVec(t, "nil hook", ShapeRewards([]float32{0.5}, []int{99}, nil, 1), []float64{0.5}, 0)
 }

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"io"
 	"sort"
 
 	"github.com/rltrain/rltrain/nn"
@@ -30,7 +30,7 @@ type RunLog struct {
 
 // StepEval is an evaluation taken after Step rollout batches.
 type StepEval struct {
-	Step int        `json:"step"`
+	Step int           `json:"step"`
 	Eval rl.EvalResult `json:"eval"`
 }
 
@@ -157,8 +157,8 @@ type Summary struct {
 	Task        string         `json:"task"`
 	Steps       int            `json:"steps"`
 	WallSeconds float64        `json:"wall_time_s"`
-	EvalBefore  rl.EvalResult     `json:"eval_before"`
-	EvalAfter   rl.EvalResult     `json:"eval_after"`
+	EvalBefore  rl.EvalResult  `json:"eval_before"`
+	EvalAfter   rl.EvalResult  `json:"eval_after"`
 	Gain        float64        `json:"pass@1_gain"`
 	Config      any            `json:"config"`
 	Extra       map[string]any `json:"extra,omitempty"`

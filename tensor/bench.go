@@ -22,7 +22,7 @@ func (s Shape) Bytes() float64 {
 }
 
 // BenchShapes are the shapes of the kernel benchmark and the OpenBLAS
-// comparison (issue 2): square sizes, transformer projections at 512
+// comparison: square sizes, transformer projections at 512
 // tokens, and two decode-time shapes (a batch of 16 rollouts, and batch 1).
 func BenchShapes() []Shape {
 	return []Shape{

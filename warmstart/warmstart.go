@@ -12,8 +12,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -64,10 +64,10 @@ type WarmStart struct {
 
 // warmMeta is warm.json in a cache entry.
 type warmMeta struct {
-	Config    Config `json:"config"`
-	Demos     int             `json:"demos"`
-	EvalLoss  *float64        `json:"eval_loss,omitempty"`
-	TrainSecs float64         `json:"train_seconds"`
+	Config    Config   `json:"config"`
+	Demos     int      `json:"demos"`
+	EvalLoss  *float64 `json:"eval_loss,omitempty"`
+	TrainSecs float64  `json:"train_seconds"`
 }
 
 // cacheKey hashes everything the warm start depends on.
