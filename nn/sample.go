@@ -7,7 +7,7 @@ package nn
 //
 // The log-probability returned with each token is always taken under
 // softmax(logits/T) over the FULL vocabulary, never the truncated
-// distribution (ALGORITHMS.md §0): that is what Model.Score computes, so the
+// distribution (docs/algorithms.md §0): that is what Model.Score computes, so the
 // RL losses can use the sampler's numbers as lp_old without an
 // importance-sampling correction.
 

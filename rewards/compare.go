@@ -1,6 +1,6 @@
 package rewards
 
-// Answer comparison (ALGORITHMS.md §8.2 steps 6–9): normalised string
+// Answer comparison (docs/algorithms.md §8.2 steps 6–9): normalised string
 // equality, then exact rationals with math/big, then tuples and sets element
 // by element.
 

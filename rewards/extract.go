@@ -1,6 +1,6 @@
 package rewards
 
-// Answer extraction (ALGORITHMS.md §8.2 step 1). Every function here is a
+// Answer extraction (docs/algorithms.md §8.2 step 1). Every function here is a
 // single left-to-right or right-to-left scan, linear in the input, so a long
 // or adversarial completion costs microseconds, not the verifier's deadline.
 

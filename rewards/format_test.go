@@ -52,7 +52,7 @@ func TestCheckFormat(t *testing.T) {
 	}
 }
 
-// TestOverlongPenalty is the vector of ALGORITHMS.md §1.7d.
+// TestOverlongPenalty is the vector of docs/algorithms.md §1.7d.
 func TestOverlongPenalty(t *testing.T) {
 	c := OverlongConfig{MaxLen: 20, Cache: 4, Factor: 1}
 	for _, v := range []struct {

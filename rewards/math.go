@@ -1,7 +1,7 @@
 package rewards
 
 // The math accuracy reward: TRL's accuracy_reward and verl's math_dapo in one
-// Go verifier (ALGORITHMS.md §8.2). A gold answer that is empty gives no
+// Go verifier (docs/algorithms.md §8.2). A gold answer that is empty gives no
 // score (TRL returns None and skips it); a missing answer in the completion
 // is wrong, not unscorable.
 

@@ -42,7 +42,7 @@ func TestExtractAnswer(t *testing.T) {
 	}
 }
 
-// TestVerifyMathSpec holds the unit vectors of ALGORITHMS.md §8.2 and more.
+// TestVerifyMathSpec holds the unit vectors of docs/algorithms.md §8.2 and more.
 func TestVerifyMathSpec(t *testing.T) {
 	cfg := DefaultMathConfig()
 	noPct := cfg

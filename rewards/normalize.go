@@ -1,6 +1,6 @@
 package rewards
 
-// Answer normalisation (ALGORITHMS.md §8.2 steps 2–5), after verl's
+// Answer normalisation (docs/algorithms.md §8.2 steps 2–5), after verl's
 // math_dapo and math_verify's latex2sympy pre-processing, reduced to what a
 // string-and-rational comparison needs. Every pass is linear in the input.
 

@@ -1,7 +1,7 @@
 package rewards
 
 // DAPO overlong reward shaping (arXiv 2503.14476; verl
-// reward_manager/dapo.py; ALGORITHMS.md §1.7d): a soft length penalty that
+// reward_manager/dapo.py; docs/algorithms.md §1.7d): a soft length penalty that
 // ramps from 0 to −1 over the last Cache tokens before MaxLen:
 //
 //	R_len(n) = 0                          if n ≤ MaxLen − Cache

@@ -3,7 +3,7 @@ package rl
 // Group-relative advantages: GRPO (DeepSeekMath, arXiv 2402.03300; TRL
 // grpo_trainer.py _generate_and_score_completions; verl core_algos.py
 // compute_grpo_outcome_advantage) and RLOO (Ahmadian et al., arXiv
-// 2402.14740; verl compute_rloo_outcome_advantage). ALGORITHMS.md §1.1, §1.8.
+// 2402.14740; verl compute_rloo_outcome_advantage). docs/algorithms.md §1.1, §1.8.
 //
 // Corner cases, decided here once:
 //   - An unscorable sample (reward NaN: verifier error, unparsable gold) is

@@ -3,7 +3,7 @@ package rl
 // Per-token returns, REINFORCE++ and whitening. REINFORCE++: Hu, arXiv
 // 2501.03262; OpenRLHF experience_maker.py get_cumulative_returns; verl
 // core_algos.py compute_reinforce_plus_plus_outcome_advantage and
-// ..._baseline_outcome_advantage. ALGORITHMS.md §1.8, §2.
+// ..._baseline_outcome_advantage. docs/algorithms.md §1.8, §2.
 //
 // Masked positions (m = 0: tool/environment tokens inside a completion) are
 // skipped: they get return and advantage 0 and the recursion carries across

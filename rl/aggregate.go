@@ -1,7 +1,7 @@
 package rl
 
 // Loss aggregation (TRL grpo_trainer.py loss_type; verl core_algos.py
-// agg_loss; ALGORITHMS.md §1.4). Every mode is a weighted token sum
+// agg_loss; docs/algorithms.md §1.4). Every mode is a weighted token sum
 //
 //	L = Σ_n c_n Σ_t m[n,t]·ℓ[n,t]
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // LossType is the loss aggregation mode (TRL's loss_type; verl's
-// loss_agg_mode). See Normalizer and ALGORITHMS.md §1.4.
+// loss_agg_mode). See Normalizer and docs/algorithms.md §1.4.
 type LossType string
 
 // The aggregation modes.

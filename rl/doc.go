@@ -39,5 +39,5 @@
 // and the summed micro-batch losses and gradients equal the full-batch ones.
 //
 // Sources are cited at the top of each file; the maths and test vectors are
-// those of ALGORITHMS.md §0–3.
+// those of docs/algorithms.md §0–3.
 package rl

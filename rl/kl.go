@@ -5,7 +5,7 @@ package rl
 // kl_penalty_forward, OpenRLHF models/utils.py compute_approx_kl), their
 // placement in the loss or in the reward, and the adaptive-β controller
 // (Ziegler et al., arXiv 1909.08593; verl AdaptiveKLController).
-// ALGORITHMS.md §1.3.
+// docs/algorithms.md §1.3.
 
 import "math"
 

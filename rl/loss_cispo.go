@@ -1,7 +1,7 @@
 package rl
 
 // CISPO: clipped IS-weight policy optimisation (MiniMax-M1, arXiv
-// 2506.13585; TRL loss_type="cispo"). ALGORITHMS.md §1.8.
+// 2506.13585; TRL loss_type="cispo"). docs/algorithms.md §1.8.
 
 import "math"
 

@@ -5,7 +5,7 @@ package rl
 // 2503.14476), dual clip (Ye et al., arXiv 1912.09729; verl clip_ratio_c)
 // and two-sided δ (TRL delta). Code: verl core_algos.py
 // compute_policy_loss_vanilla, TRL grpo_trainer.py _compute_loss.
-// ALGORITHMS.md §1.2.
+// docs/algorithms.md §1.2.
 
 import "math"
 

@@ -2,7 +2,7 @@ package rl
 
 // GSPO: Group Sequence Policy Optimization (Zheng et al., arXiv 2507.18071;
 // verl core_algos.py compute_policy_loss_gspo; TRL
-// importance_sampling_level="sequence"). ALGORITHMS.md §1.8.
+// importance_sampling_level="sequence"). docs/algorithms.md §1.8.
 
 import "math"
 

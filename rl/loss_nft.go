@@ -2,7 +2,7 @@ package rl
 
 // NFT: Negative-aware Fine-Tuning (Chen et al., arXiv 2505.18116; code
 // NVlabs/NFT@b358fae dp_actor.py update_policy and ray_nft_trainer.py
-// compute_dapo_nft_outcome_advantage). ALGORITHMS.md §3.
+// compute_dapo_nft_outcome_advantage). docs/algorithms.md §3.
 //
 // The policy π_θ is trained as the positive policy by maximum likelihood on
 // correct answers, and incorrect answers are fitted by the implicit negative

@@ -1,7 +1,7 @@
 package rl
 
 // Clipped value loss for PPO's critic (TRL ppo_trainer.py, verl core_algos.py
-// compute_value_loss). ALGORITHMS.md §2.
+// compute_value_loss). docs/algorithms.md §2.
 
 // ValueInput is one micro-batch for ValueLoss, ragged [n][t] like PolicyInput.
 type ValueInput struct {

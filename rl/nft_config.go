@@ -26,7 +26,7 @@ const (
 )
 
 // NFTConfig configures Negative-aware Fine-Tuning (Chen et al., arXiv
-// 2505.18116; code NVlabs/NFT, ALGORITHMS.md §3). Defaults follow the
+// 2505.18116; code NVlabs/NFT, docs/algorithms.md §3). Defaults follow the
 // released train_7B.sh: λ_neg = 1, clamp_negative = 1, weighting 1, r_q
 // clamped to [0.02, 0.98], token ratios, dynamic sampling on, no KL, no
 // entropy bonus, one pass; the aggregation is the constant dr_grpo normaliser

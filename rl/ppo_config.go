@@ -6,7 +6,7 @@ import (
 )
 
 // PPOConfig configures PPO for language models with a value head and GAE
-// (Schulman et al. 2017; Ouyang et al. 2022; ALGORITHMS.md §2). Defaults
+// (Schulman et al. 2017; Ouyang et al. 2022; docs/algorithms.md §2). Defaults
 // follow TRL's PPOConfig: KL in the reward (k1, β = 0.05), γ = 1, λ = 0.95,
 // value clip 0.2, vf_coef 0.1, 4 passes per batch, token-mean aggregation.
 type PPOConfig struct {

@@ -3,7 +3,7 @@ package rl
 // Batch shaping between scoring and the loss: DAPO dynamic sampling (arXiv
 // 2503.14476 §3.2; verl recipe/dapo algorithm.filter_groups), truncated-
 // completion masking (TRL mask_truncated_completions). Overlong reward
-// shaping is a reward component (rewards.Overlong), weighed in --reward. ALGORITHMS.md §1.7.
+// shaping is a reward component (rewards.Overlong), weighed in --reward. docs/algorithms.md §1.7.
 
 import (
 	"fmt"

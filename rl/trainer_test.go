@@ -158,8 +158,10 @@ func TestEveryAlgoStep(t *testing.T) {
 	want := []string{"reward", "reward_std", "rewards/accuracy/mean", "rewards/format/mean", "accuracy", "frac_reward_zero_std",
 		"completions/mean_length", "completions/clipped_ratio", "loss", "grad_norm", "lr", "beta", "gen_rounds",
 		"rollout_s", "score_s", "train_s", "tokens_per_s", "approx_kl", "clip_ratio/region_mean", "entropy"}
+	initial := slices.Clone(run.pol.Model.P.Data)
 	for _, algo := range rl.Algos {
 		t.Run(string(algo), func(t *testing.T) {
+			copy(run.pol.Model.P.Data, initial) // every preset starts from the same warm start
 			tc := rl.DefaultTrainConfig()
 			tc.Steps, tc.PromptsPerStep, tc.LR, tc.Seed = 2, 8, 1e-3, 3
 			tr := run.trainer(t, string(algo), tc, func(pc *rl.PolicyConfig) { pc.MaxGenBatches = 4 })
