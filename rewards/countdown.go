@@ -84,9 +84,36 @@ func EvalCountdown(expr string) (*big.Rat, []int64, error) {
 }
 
 type cdParser struct {
-	s    string
-	pos  int
-	used []int64
+	s      string
+	pos    int
+	used   []int64
+	steps  []string // "a+b=c" per operation, in evaluation order, when record is set
+	record bool
+}
+
+// CountdownSteps evaluates expr like EvalCountdown and also returns its
+// operations in evaluation order, each as "a op b=c" with exact values
+// ("3+5=8", "7/2=7/2"): the small steps a worked check recomputes.
+func CountdownSteps(expr string) (steps []string, v *big.Rat, used []int64, err error) {
+	p := &cdParser{s: expr, record: true}
+	v, err = p.expr(0)
+	if err == nil {
+		p.space()
+		if p.pos != len(p.s) {
+			err = fmt.Errorf("unexpected %q at %d", p.s[p.pos], p.pos)
+		}
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p.steps, v, p.used, nil
+}
+
+// step records a op b = v when recording.
+func (p *cdParser) step(a string, op byte, b, v *big.Rat) {
+	if p.record {
+		p.steps = append(p.steps, a+string(op)+b.RatString()+"="+v.RatString())
+	}
 }
 
 func (p *cdParser) space() {
@@ -116,11 +143,16 @@ func (p *cdParser) expr(depth int) (*big.Rat, error) {
 		if err != nil {
 			return nil, err
 		}
+		a := ""
+		if p.record {
+			a = v.RatString()
+		}
 		if c == '+' {
 			v.Add(v, r)
 		} else {
 			v.Sub(v, r)
 		}
+		p.step(a, c, r, v)
 	}
 	return v, nil
 }
@@ -137,6 +169,10 @@ func (p *cdParser) term(depth int) (*big.Rat, error) {
 		if err != nil {
 			return nil, err
 		}
+		a := ""
+		if p.record {
+			a = v.RatString()
+		}
 		if c == '*' {
 			v.Mul(v, r)
 		} else {
@@ -145,6 +181,7 @@ func (p *cdParser) term(depth int) (*big.Rat, error) {
 			}
 			v.Quo(v, r)
 		}
+		p.step(a, c, r, v)
 	}
 	return v, nil
 }
