@@ -339,3 +339,24 @@ func (c CountdownConfig) Generate(rng *rand.Rand) (Example, bool) {
 		Meta:     map[string]any{"numbers": nums, "target": target},
 	}, true
 }
+
+// CountdownAttempt plays random legal moves to the end, as a solver that
+// guesses would, and returns the expression and steps of a play that misses
+// target: a plausible wrong solution (verification demonstrations need
+// wrong candidates that look like the model's own). It reports false when
+// the play hit target or got stuck; the caller draws again.
+func CountdownAttempt(nums []int64, target int64, fractions bool, rng *rand.Rand) (expr string, steps []string, ok bool) {
+	items := cdLeaves(nums)
+	for len(items) > 1 {
+		ms := cdMoves(items, fractions)
+		if len(ms) == 0 {
+			return "", nil, false
+		}
+		next, step, ok := ms[rng.IntN(len(ms))].apply(items)
+		if !ok {
+			return "", nil, false
+		}
+		items, steps = next, append(steps, step)
+	}
+	return items[0].expr, steps, items[0].v != ratInt(target)
+}

@@ -57,6 +57,9 @@ type Turn struct {
 	// KLWeight multiplies β for this turn's tokens (1 for the usual KL; SCoRe
 	// Stage I puts a larger weight on first attempts).
 	KLWeight float32
+	// LossWeight scales the turn's whole loss row (policy, KL and entropy
+	// terms); 0 means 1. RISE weighs its verification turns with it.
+	LossWeight float32
 	// Text is the decoded completion, without the stop token.
 	Text string
 	// Reward is the (weighted) total reward of this turn. NaN means

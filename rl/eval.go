@@ -2,6 +2,7 @@ package rl
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -72,6 +73,65 @@ type EvalResult struct {
 	Unscored float64 `json:"unscored"`
 	// MeanLength is the mean sampled completion length in tokens.
 	MeanLength float64 `json:"mean_length"`
+	// Extra holds the metrics of evaluations that extend this one (RISE's
+	// verify_acc, self_verify@k, …); they are written beside the fields
+	// above, as keys of the same JSON object.
+	Extra map[string]float64 `json:"-"`
+}
+
+// evalFields is EvalResult without its methods, for encoding.
+type evalFields EvalResult
+
+// MarshalJSON writes the fields and the Extra metrics as one object.
+func (r EvalResult) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(evalFields(r))
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range r.Extra {
+		if _, clash := m[k]; clash {
+			return nil, fmt.Errorf("rl: eval metric %q in Extra shadows a field", k)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			m[k] = nil
+		} else {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the fields and keeps every other numeric key in Extra.
+func (r *EvalResult) UnmarshalJSON(b []byte) error {
+	var f evalFields
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	known, _ := json.Marshal(evalFields{})
+	var km map[string]json.RawMessage
+	json.Unmarshal(known, &km)
+	for k, v := range m {
+		if _, ok := km[k]; ok {
+			continue
+		}
+		var x float64
+		if json.Unmarshal(v, &x) == nil {
+			if f.Extra == nil {
+				f.Extra = map[string]float64{}
+			}
+			f.Extra[k] = x
+		}
+	}
+	*r = EvalResult(f)
+	return nil
 }
 
 func (r EvalResult) String() string {
@@ -129,7 +189,7 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 		if greedy.Episodes[i].Final().Correct(cfg.CorrectThreshold) == 1 {
 			res.Greedy++
 		}
-		if majorityCorrect(texts, row) {
+		if MajorityCorrect(texts, row) {
 			res.MajK++
 		}
 	}
@@ -146,9 +206,9 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 	return res, nil
 }
 
-// majorityCorrect reports whether the most frequent extracted answer among
+// MajorityCorrect reports whether the most frequent extracted answer among
 // texts (ties: the one seen first) belongs to a correct sample.
-func majorityCorrect(texts []string, correct []float32) bool {
+func MajorityCorrect(texts []string, correct []float32) bool {
 	counts := map[string]int{}
 	first := map[string]int{}
 	best, bestN := "", 0

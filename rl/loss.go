@@ -25,6 +25,8 @@ type PolicyInput struct {
 	RefLogP [][]float32
 	// KLWeight multiplies Beta per sequence (Turn.KLWeight); nil means 1.
 	KLWeight []float32
+	// RowWeight scales each sequence's whole loss (Turn.LossWeight); nil means 1.
+	RowWeight []float32
 	// Adv is the per-token advantage (Broadcast of per-sequence advantages,
 	// or REINFORCE++/GAE per-token ones). Not read by NFT.
 	Adv [][]float32
@@ -159,7 +161,7 @@ func PolicyLoss(in PolicyInput, cfg LossConfig, z Normalizer) PolicyOutput {
 			panic(errRows)
 		}
 	}
-	if in.KLWeight != nil && len(in.KLWeight) != len(mask) {
+	if (in.KLWeight != nil && len(in.KLWeight) != len(mask)) || (in.RowWeight != nil && len(in.RowWeight) != len(mask)) {
 		panic(errRows)
 	}
 	if cfg.Beta != 0 && in.RefLogP == nil {
@@ -178,6 +180,9 @@ func PolicyLoss(in PolicyInput, cfg LossConfig, z Normalizer) PolicyOutput {
 	for n, m := range mask {
 		T := len(m)
 		c := weights[n]
+		if in.RowWeight != nil {
+			c *= float64(in.RowWeight[n])
+		}
 		out.DLogP[n] = make([]float32, T)
 		if out.DEntropy != nil {
 			out.DEntropy[n] = make([]float32, T)

@@ -21,6 +21,14 @@ type EpisodeBuilder interface {
 	Build(ctx context.Context, p *Policy, in BuildInput) (*Batch, error)
 }
 
+// Stage extends a step's finished batch (after dynamic sampling) with more
+// episodes or turns, sampled with the same policy and trained in the same
+// update: RISE's verification of the step's own solutions. It returns
+// metrics for the step's metrics.jsonl line.
+type Stage interface {
+	Extend(ctx context.Context, p *Policy, b *Batch, in BuildInput) (map[string]float64, error)
+}
+
 // BuildInput is one generation round's request to an EpisodeBuilder.
 type BuildInput struct {
 	Examples []data.Example

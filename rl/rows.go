@@ -25,6 +25,8 @@ type Row struct {
 	Group int
 	// KLWeight multiplies β on this row.
 	KLWeight float32
+	// LossWeight scales the row's loss (1 unless the turn set it).
+	LossWeight float32
 	// Truncated is true when the completion hit the length cap.
 	Truncated bool
 }
@@ -61,12 +63,19 @@ func Rows(eps []Episode) ([]Row, error) {
 			if w := float64(t.KLWeight); !(w >= 0) || math.IsInf(w, 0) {
 				return nil, fmt.Errorf("%s: KL weight %g: must be finite and ≥ 0", where(), w)
 			}
+			lw := t.LossWeight
+			if lw == 0 {
+				lw = 1
+			}
+			if w := float64(lw); !(w > 0) || math.IsInf(w, 0) {
+				return nil, fmt.Errorf("%s: loss weight %g: must be finite and > 0", where(), w)
+			}
 			toks := make([]int32, 0, len(t.Prompt)+n)
 			toks = append(append(toks, t.Prompt...), t.Completion...)
 			rows = append(rows, Row{
 				Episode: e, Turn: k, Seq: nn.Seq{Tokens: toks, Start: len(t.Prompt)},
 				Mask: mask, OldLogP: t.LogProbs, Reward: t.Reward, Group: t.Group,
-				KLWeight: t.KLWeight, Truncated: t.Truncated,
+				KLWeight: t.KLWeight, LossWeight: lw, Truncated: t.Truncated,
 			})
 		}
 	}
@@ -130,6 +139,7 @@ type rowColumns struct {
 	oldLP    [][]float32
 	rewards  []float32
 	klWeight []float32 // nil when every weight is 1
+	lossW    []float32 // nil when every weight is 1
 	spans    []Span
 }
 
@@ -151,6 +161,15 @@ func columns(rows []Row, maskTruncated bool) rowColumns {
 		}
 		if c.klWeight != nil {
 			c.klWeight[i] = r.KLWeight
+		}
+		if r.LossWeight != 1 && c.lossW == nil {
+			c.lossW = make([]float32, len(rows))
+			for j := range c.lossW {
+				c.lossW[j] = 1
+			}
+		}
+		if c.lossW != nil {
+			c.lossW[i] = r.LossWeight
 		}
 	}
 	if maskTruncated {

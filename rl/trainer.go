@@ -30,6 +30,9 @@ type Trainer struct {
 	Ref *nn.Model
 	// Builder samples and scores each step's episodes.
 	Builder EpisodeBuilder
+	// Stages extend each step's finished batch, in order (RISE adds
+	// verification episodes built from the step's own solutions).
+	Stages []Stage
 	// Reward names the reward components, for the rewards/<fn>/… metrics.
 	Reward *rewards.Weighted
 	Train  []data.Example
@@ -164,6 +167,15 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 		met["dynamic_sampling/short_batch"] = 1
 	}
 	t.step++
+	for _, st := range t.Stages {
+		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng})
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", t.step, err)
+		}
+		for k, v := range sm {
+			met[k] = v
+		}
+	}
 	if b.Len() == 0 {
 		// Every group had constant rewards: nothing to learn from.
 		t.logRolloutMetrics(met, b)
@@ -265,6 +277,9 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 			}
 			if cols.klWeight != nil {
 				in.KLWeight = cols.klWeight[lo:hi]
+			}
+			if cols.lossW != nil {
+				in.RowWeight = cols.lossW[lo:hi]
 			}
 			if adv.Adv != nil {
 				in.Adv = adv.Adv[lo:hi]
