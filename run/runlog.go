@@ -80,6 +80,7 @@ func (l *RunLog) Step(step int, met map[string]float64) error {
 // SampleRecord is one line of samples.jsonl.
 type SampleRecord struct {
 	Step       int                 `json:"step"`
+	Role       string              `json:"role"`
 	ExampleID  string              `json:"example_id"`
 	Prompt     string              `json:"prompt"`
 	Completion string              `json:"completion"`
@@ -120,7 +121,7 @@ func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) err
 	stride := max(1, len(turns)/n)
 	for i := 0; i < len(turns) && i/stride < n; i += stride {
 		e, tu := turns[i].ex, turns[i].t
-		rec := SampleRecord{Step: step, ExampleID: e.Example.ID, Prompt: e.Example.Prompt,
+		rec := SampleRecord{Step: step, Role: string(tu.Role), ExampleID: e.Example.ID, Prompt: e.Example.Prompt,
 			Completion: tu.Text, Reward: optFloat(tu.Total.Value()),
 			Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: tu.Truncated,
 			Advantage: float64(tu.Advantage)}

@@ -66,6 +66,22 @@ type Tokenizer struct {
 	cache wordCache
 }
 
+// maxIDGap bounds how many ids may go unused: every id must be below the
+// number of tokens plus maxIDGap. The id table is as long as the largest id,
+// so one huge id in a corrupt file would otherwise allocate gigabytes (or, at
+// MaxInt32, overflow); real vocabularies number their tokens from 0 and leave
+// few ids unused.
+const maxIDGap = 1 << 16
+
+// checkIDRange rejects an id that would leave more than maxIDGap ids unused
+// among n tokens.
+func checkIDRange(what string, id int32, n int) error {
+	if int64(id) >= int64(n)+maxIDGap {
+		return fmt.Errorf("%s has id %d, far beyond the %d tokens: ids must be below %d (number of tokens + %d)", what, id, n, int64(n)+maxIDGap, maxIDGap)
+	}
+	return nil
+}
+
 // newTokenizer starts a tokenizer over a BPE vocabulary (raw bytes → id).
 // Every one of the 256 bytes must be a token, so that any text encodes.
 func newTokenizer(vocab map[string]int32, pre PreTokenizer) (*Tokenizer, error) {
@@ -77,6 +93,9 @@ func newTokenizer(vocab map[string]int32, pre PreTokenizer) (*Tokenizer, error) 
 	for tok, id := range vocab {
 		if id < 0 {
 			return nil, fmt.Errorf("token %q has negative id %d", tok, id)
+		}
+		if err := checkIDRange(fmt.Sprintf("token %q", tok), id, len(vocab)); err != nil {
+			return nil, err
 		}
 		if tok == "" {
 			return nil, fmt.Errorf("empty token with id %d", id)
@@ -137,6 +156,9 @@ func (t *Tokenizer) addAdded(a AddedToken) error {
 	}
 	if _, dup := t.addedID[a.Content]; dup {
 		return fmt.Errorf("added token %q listed twice", a.Content)
+	}
+	if err := checkIDRange(fmt.Sprintf("added token %q", a.Content), a.ID, len(t.vocab)+len(t.added)+1); err != nil {
+		return err
 	}
 	t.grow(a.ID + 1)
 	if t.used[a.ID] && t.tokens[a.ID] != a.Content {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rltrain/rltrain/data"
 	"github.com/rltrain/rltrain/rl"
+	"github.com/rltrain/rltrain/selfimprove"
 	"github.com/rltrain/rltrain/warmstart"
 )
 
@@ -102,6 +103,7 @@ type runConfig struct {
 	Task  taskConfig     `json:"task"`
 	Warm  warmConfig     `json:"warm_start"`
 	Out   outputConfig   `json:"output"`
+	Rise  riseConfig     `json:"rise"`
 }
 
 func defaultRunConfig(algo string) (runConfig, error) {
@@ -133,6 +135,7 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
 			JSONL: data.DefaultJSONLConfig(), Gen: gen},
 		Warm: warmConfig{Build: warmstart.DefaultConfig()},
+		Rise: riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
 	}, nil
 }
 
@@ -197,6 +200,7 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	bindStruct(fs, &cfg.Warm.Build.Model, "model-", "nn.Config", flagHelp, "VocabSize")
 	bindStruct(fs, &cfg.Warm.Build.SFT, "sft-", "nn.SFTConfig", flagHelp)
 	bindStruct(fs, &cfg.Out, "", "outputConfig", flagHelp)
+	bindRiseFlags(fs, &cfg.Rise)
 }
 
 // parseRunConfig resolves defaults → --config → flags.
@@ -242,6 +246,14 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	}
 	if err := cfg.Eval.Validate(); err != nil {
 		return cfg, err
+	}
+	if cfg.Rise.Enable {
+		if err := cfg.Rise.Stage.Validate(); err != nil {
+			return cfg, fmt.Errorf("--rise: %w", err)
+		}
+		if err := cfg.Rise.Demos.Validate(); err != nil {
+			return cfg, fmt.Errorf("--verify-demos: %w", err)
+		}
 	}
 	if pc := cfg.Algo.Policy(); cfg.Train.MicroBatch > 0 && pc.GroupSize > 0 && cfg.Train.PromptsPerStep*pc.GroupSize < 1 {
 		return cfg, errors.New("empty batch")

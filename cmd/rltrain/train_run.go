@@ -115,6 +115,9 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 		if len(withSol) == 0 {
 			return errors.New("no demonstrations for the warm start: give --init CHECKPOINT, or --sft-data demos.jsonl with a solution field")
 		}
+		if withSol, err = riseDemos(cfg, withSol, stdout); err != nil {
+			return err
+		}
 		ws, err := warmstart.Build(cfg.Warm.Build, withSol, evalEx, cfg.Warm.Cache, stdout)
 		if err != nil {
 			return err
@@ -137,6 +140,13 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rise, err := riseStage(cfg)
+	if err != nil {
+		return fmt.Errorf("--rise: %w", err)
+	}
+	if rise != nil {
+		tr.Stages = append(tr.Stages, rise)
+	}
 	log, err := run.OpenRunLog(cfg.Out.Out)
 	if err != nil {
 		return err
@@ -153,8 +163,11 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 		if err != nil {
 			return r, err
 		}
-		log.Evals = append(log.Evals, run.StepEval{Step: step, Eval: r})
 		fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", step, r, time.Since(t0).Seconds())
+		if err := riseEval(ctx, rise, pol, evalEx, cfg, reward, step, &r, stdout); err != nil {
+			return r, err
+		}
+		log.Evals = append(log.Evals, run.StepEval{Step: step, Eval: r})
 		return r, nil
 	}
 	before, err := evaluate(0)

@@ -51,6 +51,9 @@ func TestEveryConfigFieldHasAFlag(t *testing.T) {
 		collectFlags(t, reflect.ValueOf(cfg.Warm.Build.Model), "model-", map[string]bool{"VocabSize": true}, want)
 		collectFlags(t, reflect.ValueOf(cfg.Warm.Build.SFT), "sft-", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Out), "", nil, want)
+		collectFlags(t, reflect.ValueOf(cfg.Rise.Stage), "rise-", nil, want)
+		collectFlags(t, reflect.ValueOf(cfg.Rise.Demos), "verify-demos-", nil, want)
+		want["rise"] = true
 		for name := range want {
 			if fs.Lookup(name) == nil {
 				t.Errorf("%s: config field without a flag: --%s", algo, name)

@@ -1,0 +1,91 @@
+package dist
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AllReduceTiming is one all-reduce measurement of BenchAllReduce.
+type AllReduceTiming struct {
+	Floats  int     // float32 values per rank
+	Ranks   int     // Comm size
+	Reps    int     // timed all-reduces
+	Seconds float64 // mean seconds per all-reduce
+}
+
+// AlgBandwidth is the bytes of one rank's buffer reduced per second: what
+// the caller sees, comparable across methods but not across rank counts.
+func (t AllReduceTiming) AlgBandwidth() float64 {
+	if t.Seconds <= 0 {
+		return 0
+	}
+	return 4 * float64(t.Floats) / t.Seconds
+}
+
+// BusBandwidth is AlgBandwidth times 2(p-1)/p, the share of the buffer each
+// rank must send and receive in a bandwidth-optimal all-reduce (NCCL's "bus
+// bandwidth"): it reads against the link speed, whatever the rank count. It
+// is 0 for one rank, which moves nothing.
+func (t AllReduceTiming) BusBandwidth() float64 {
+	if t.Ranks < 2 {
+		return 0
+	}
+	return t.AlgBandwidth() * 2 * float64(t.Ranks-1) / float64(t.Ranks)
+}
+
+// String formats the timing as one line for a benchmark table.
+func (t AllReduceTiming) String() string {
+	return fmt.Sprintf("allreduce %9d floats  %d ranks  %10.1f µs  alg %7.3f GB/s  bus %7.3f GB/s",
+		t.Floats, t.Ranks, t.Seconds*1e6, t.AlgBandwidth()/1e9, t.BusBandwidth()/1e9)
+}
+
+// BenchAllReduce times reps all-reduces of floats float32 values on every
+// rank of c. It is collective: call it on all ranks with the same arguments.
+// An untimed first all-reduce sets up connections and buffers and checks the
+// sum (a benchmark of wrong results measures nothing); the timed ones reduce
+// zeros, whose sums stay put however many reps run, and barriers around them
+// make every rank time the same span, that of the slowest rank.
+func BenchAllReduce(c Comm, floats, reps int) (AllReduceTiming, error) {
+	if floats < 0 || reps < 1 {
+		return AllReduceTiming{}, errors.New("dist: BenchAllReduce needs floats >= 0 and reps >= 1")
+	}
+	buf := make([]float32, floats)
+	for i := range buf {
+		buf[i] = float32(c.Rank() + 1)
+	}
+	if err := c.AllReduceSum(buf); err != nil {
+		return AllReduceTiming{}, err
+	}
+	if err := checkAll(buf, float32(c.Size()*(c.Size()+1)/2)); err != nil {
+		return AllReduceTiming{}, err
+	}
+	clear(buf)
+	if err := c.Barrier(); err != nil {
+		return AllReduceTiming{}, err
+	}
+	start := time.Now()
+	for range reps {
+		if err := c.AllReduceSum(buf); err != nil {
+			return AllReduceTiming{}, err
+		}
+	}
+	if err := c.Barrier(); err != nil {
+		return AllReduceTiming{}, err
+	}
+	elapsed := time.Since(start).Seconds()
+	if err := checkAll(buf, 0); err != nil {
+		return AllReduceTiming{}, err
+	}
+	return AllReduceTiming{Floats: floats, Ranks: c.Size(), Reps: reps, Seconds: elapsed / float64(reps)}, nil
+}
+
+// checkAll returns an error unless every element of buf is want.
+func checkAll(buf []float32, want float32) error {
+	for i, v := range buf {
+		if v != want {
+			return fmt.Errorf("dist: BenchAllReduce: element %d is %v, want %v", i, v, want)
+		}
+	}
+	return nil
+}
