@@ -33,6 +33,7 @@ var rank = map[string]int{
 	"run":         5,
 	"warmstart":   5,
 	"bench":       5,
+	"prof":        5,
 	"cmd/rltrain": 6,
 }
 

@@ -124,6 +124,8 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 		return cfg, errors.New("--init is required: the checkpoint folder to evaluate (model.safetensors + config.json + tokenizer.json, e.g. runs/X/final)")
 	case taskSet && cfg.Task.Data != "":
 		return cfg, fmt.Errorf("--task %s and --data %s both name the examples: give one (--data '' clears one set by --config)", cfg.Task.Task, cfg.Task.Data)
+	case cfg.Step < 0:
+		return cfg, fmt.Errorf("--step %d: must be ≥ 0", cfg.Step)
 	case cfg.Task.EvalN < 1:
 		return cfg, fmt.Errorf("--eval-n %d: must be ≥ 1", cfg.Task.EvalN)
 	}
@@ -154,9 +156,8 @@ func evalTaskData(cfg evalConfig) ([]data.Example, *rewards.Weighted, string, er
 
 // loadCheckpoint loads --init, naming the files a checkpoint folder lacks.
 func loadCheckpoint(dir string) (*rl.Policy, error) {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("--init %s: not a checkpoint folder (%v)", dir, err)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--init %s: no such checkpoint folder (it needs model.safetensors, config.json and tokenizer.json)", dir)
 	}
 	has := func(f string) bool { _, err := os.Stat(filepath.Join(dir, f)); return err == nil }
 	var missing []string

@@ -206,12 +206,14 @@ func TestEvalCommand(t *testing.T) {
 			want string
 		}{
 			{[]string{"--task", "arithmetic"}, "--init is required"},
-			{[]string{"--init", filepath.Join(empty, "nope")}, "not a checkpoint folder"},
+			{[]string{"--init", filepath.Join(empty, "nope")}, "no such checkpoint folder"},
+			{[]string{"--init", filepath.Join(ckpt, "config.json")}, "no such checkpoint folder"},
 			{[]string{"--init", noTok}, noTok + ": checkpoint folder has no tokenizer.json"},
 			{[]string{"--init", empty}, "has no model.safetensors, config.json, tokenizer.json"},
 			{[]string{"--init", ckpt, "--eval-k", "0"}, "eval k = 0"},
 			{[]string{"--init", ckpt, "--eval-temperature", "0"}, "temperature"},
 			{[]string{"--init", ckpt, "--eval-n", "0"}, "--eval-n 0"},
+			{[]string{"--init", ckpt, "--step", "-1"}, "--step -1"},
 			{[]string{"--init", ckpt, "--task", "arithmetic", "--data", file}, "both name the examples"},
 			{[]string{"--init", ckpt, "--data", file, "--eval-frac", "0"}, "no held-out examples"},
 			{[]string{"--init", ckpt, "--task", "nope"}, "--task"},
