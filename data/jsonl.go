@@ -249,6 +249,7 @@ func parseLine(line []byte, cfg JSONLConfig) (Example, *LineError) {
 		}
 	}
 	// everything else is meta
+	var metaObj map[string]any
 	for k, raw := range obj {
 		switch k {
 		case cfg.IDKey, cfg.PromptKey, cfg.AnswerKey, cfg.SolutionKey, cfg.TaskKey:
@@ -260,13 +261,16 @@ func parseLine(line []byte, cfg JSONLConfig) (Example, *LineError) {
 		}
 		if k == "meta" {
 			if m, ok := v.(map[string]any); ok {
-				for mk, mv := range m {
-					ex.setMeta(mk, mv)
-				}
+				metaObj = m
 				continue
 			}
 		}
 		ex.setMeta(k, v)
+	}
+	// The entries of a "meta" object win over top-level keys of the same
+	// name, whatever order the map gives the keys in.
+	for mk, mv := range metaObj {
+		ex.setMeta(mk, mv)
 	}
 	return ex, nil
 }

@@ -58,9 +58,10 @@ type Comm interface {
 	Abort(code int)
 
 	// Close ends the communicator (MPI_Finalize). It is collective: a rank
-	// that Closes waits for the others. Later calls return ErrClosed and
-	// Close itself returns nil again. MPI cannot be started twice, so a
-	// closed MPI Comm cannot be reopened in the same process.
+	// that Closes waits for the others. Afterwards the collectives of an MPI
+	// Comm return ErrClosed (Local keeps working) and Close returns nil
+	// again. MPI cannot be started twice, so a closed MPI Comm cannot be
+	// reopened in the same process.
 	Close() error
 }
 

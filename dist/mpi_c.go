@@ -146,11 +146,12 @@ func mpiErr(call string, rc int) error {
 	return fmt.Errorf("dist: %s: %s (MPI error %d)", call, b[:n], rc)
 }
 
-// libraryVersion is the first line of the MPI library's version text, for
-// messages: "Open MPI v4.1.4, ...". Safe on any thread.
+// libraryVersion names the MPI library for messages: its version text up to
+// the first comma or line end ("Open MPI v4.1.4"). Safe on any thread.
 func libraryVersion() string {
 	var b [8192]byte
 	n := C.rl_library_version((*C.char)(unsafe.Pointer(&b[0])), C.int(len(b)))
 	s, _, _ := strings.Cut(string(b[:n]), "\n")
-	return strings.TrimRight(s, "\x00 ")
+	s, _, _ = strings.Cut(s, ",")
+	return strings.TrimRight(s, "\x00 \t")
 }

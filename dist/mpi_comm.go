@@ -71,6 +71,11 @@ func (c *mpiComm) AllReduceSum(buf []float32) error { return allReduce(c, buf, t
 
 func (c *mpiComm) AllReduceSum64(buf []float64) error { return allReduce(c, buf, typeDouble) }
 
+// allReduce sums in place with MPI_Allreduce. The MPI standard does not
+// promise every rank bitwise the same result, which Comm does; Open MPI's
+// algorithms give it (each element is summed once and copied, or summed by
+// symmetric pairs, and a+b == b+a), and scripts/test-mpi.sh checks it on 2,
+// 3 and 4 ranks with sums that depend on the order of summation.
 func allReduce[T any](c *mpiComm, buf []T, t int) error {
 	if len(buf) == 0 {
 		return c.skip()

@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// The MPI tests are collective, so they cannot be ordinary Go tests, which
-// print per process and stop at the first failure of each: started by a
-// launcher (scripts/test-mpi.sh runs `mpirun -np N dist.test`), TestMain
-// runs every check of mpiChecks on every rank, agrees on each verdict with an
+// The MPI tests are collective, which ordinary Go tests handle badly: every
+// rank would print its own report, and a t.Fatal on one rank would skip
+// collectives the others then wait in forever. So, started by a launcher
+// (scripts/test-mpi.sh runs `mpirun -np N dist.test`), TestMain runs every
+// check of mpiChecks on every rank, agrees on each verdict with an
 // all-reduce, and rank 0 prints one line per check and the totals. Started
 // alone, the binary runs the ordinary tests, TestMPISingleton among them.
 var (
@@ -93,7 +94,7 @@ func runChecks(c Comm) int {
 
 // mpiBench prints, on rank 0, the all-reduce timing of 1K, 1M and 10M floats.
 func mpiBench(c Comm) int {
-	for _, b := range []struct{ n, reps int }{{1 << 10, 2000}, {1 << 20, 30}, {10 << 20, 5}} {
+	for _, b := range []struct{ n, reps int }{{1 << 10, 2000}, {1 << 20, 50}, {10 << 20, 10}} {
 		tm, err := BenchAllReduce(c, b.n, b.reps)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "rank %d: %v\n", c.Rank(), err)

@@ -3,6 +3,7 @@
 package dist
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -47,5 +48,22 @@ func TestOpenSingleProcess(t *testing.T) {
 		if err != nil || c == nil || c.Size() != 1 || c.Rank() != 0 {
 			t.Errorf("openEnv(%v) = %v, %v; want Local", e, c, err)
 		}
+	}
+}
+
+// TestOpenHere checks Open in the real environment: Local when no launcher
+// started the process, the rebuild error when one started several ranks.
+// scripts/test-mpi.sh runs it under mpirun.
+func TestOpenHere(t *testing.T) {
+	c, err := Open()
+	if l, ok := detectLaunch(os.Getenv); ok && l.multi() {
+		if err == nil || !strings.Contains(err.Error(), "rebuild with") {
+			t.Fatalf("Open under %s with %s = %v, %v; want the rebuild error", l.launcher, l.ranks(), c, err)
+		}
+		t.Log(err)
+		return
+	}
+	if err != nil || c.Size() != 1 {
+		t.Fatalf("Open = %v, %v; want Local", c, err)
 	}
 }

@@ -55,6 +55,10 @@ func EvalVerify(ctx context.Context, p *rl.Policy, r *RISE, exs []data.Example, 
 	if err != nil {
 		return nil, err
 	}
+	if len(kept) == 0 && len(scorable) > 0 {
+		return nil, fmt.Errorf("selfimprove: all %d verification prompts plus rise-max-new-tokens = %d exceed the model's context of %d tokens: lower rise-max-new-tokens or shorten the template",
+			len(scorable), r.Cfg.MaxNewTokens, p.Model.Cfg.MaxSeqLen)
+	}
 	rating := make([]float64, len(reqs))
 	for i := range rating {
 		rating[i] = math.Inf(-1) // unrated: never preferred

@@ -202,9 +202,13 @@ func (r *RISE) Extend(ctx context.Context, p *rl.Policy, b *rl.Batch, in rl.Buil
 		}
 	}
 	t0 := time.Now()
-	vb, _, skipped, err := r.verify(ctx, p, reqs, r.Cfg.Samples, in.Rollout.Sample, in)
+	vb, kept, skipped, err := r.verify(ctx, p, reqs, r.Cfg.Samples, in.Rollout.Sample, in)
 	if err != nil {
 		return nil, err
+	}
+	if len(kept) == 0 && skipped > 0 {
+		return nil, fmt.Errorf("rise: all %d verification prompts plus rise-max-new-tokens = %d exceed the model's context of %d tokens: lower rise-max-new-tokens or the completion cap",
+			skipped, r.Cfg.MaxNewTokens, p.Model.Cfg.MaxSeqLen)
 	}
 	b.Episodes = append(b.Episodes, vb.Episodes...)
 	b.GenSeconds += vb.GenSeconds

@@ -5,14 +5,12 @@ package main
 // of training, and writes summary.json (and samples.jsonl) to a new folder.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"github.com/rltrain/rltrain/nn"
 	"github.com/rltrain/rltrain/rewards"
 	"github.com/rltrain/rltrain/rl"
+	"github.com/rltrain/rltrain/selfimprove"
 	"github.com/rltrain/rltrain/tensor"
 	"github.com/rltrain/rltrain/tokenizer"
 	"github.com/rltrain/rltrain/warmstart"
@@ -48,6 +47,12 @@ type evalConfig struct {
 	Step int    `json:"step"`
 	// Threads is the number of worker threads (0: GOMAXPROCS).
 	Threads int `json:"threads"`
+	// SelfVerify k > 0 also samples k solutions per problem, has the model
+	// rate each in the RISE verification format (--rise-template and the
+	// verdict scale as in training), and answers with the best-rated one.
+	SelfVerify int `json:"self_verify"`
+	// Rise holds the verification format; its EvalSamples is set from SelfVerify.
+	Rise selfimprove.RISEConfig `json:"rise"`
 	// Eval is the sampling of the evaluation, as training's --eval-* flags.
 	Eval rl.EvalConfig `json:"eval"`
 	// Task says where the examples and the reward come from, as in training.
@@ -87,7 +92,7 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 	if err != nil {
 		return evalConfig{}, err
 	}
-	cfg := evalConfig{Seed: def.Train.Seed, Eval: def.Eval, Task: def.Task}
+	cfg := evalConfig{Seed: def.Train.Seed, Eval: def.Eval, Task: def.Task, Rise: def.Rise.Stage}
 	if path, ok := scanFlag(args, "config"); ok {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -113,6 +118,7 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 	bindStruct(fs, &cfg.Task, "", "taskConfig", help, "JSONL", "Gen")
 	bindGenConfig(fs, &cfg.Task.Gen)
 	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", help)
+	bindStruct(fs, &cfg.Rise, "rise-", "selfimprove.RISEConfig", help, "EvalSamples", "Verify", "Samples", "Selection", "LossWeight")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -128,6 +134,14 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 		return cfg, fmt.Errorf("--step %d: must be ≥ 0", cfg.Step)
 	case cfg.Task.EvalN < 1:
 		return cfg, fmt.Errorf("--eval-n %d: must be ≥ 1", cfg.Task.EvalN)
+	case cfg.SelfVerify < 0:
+		return cfg, fmt.Errorf("--self-verify %d: must be ≥ 0 (0: off)", cfg.SelfVerify)
+	}
+	if cfg.SelfVerify > 0 {
+		cfg.Rise.EvalSamples = cfg.SelfVerify
+		if err := cfg.Rise.Validate(); err != nil {
+			return cfg, fmt.Errorf("--self-verify: %w", err)
+		}
 	}
 	return cfg, cfg.Eval.Validate()
 }
@@ -219,6 +233,11 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", cfg.Step, res, time.Since(start).Seconds())
+	if cfg.SelfVerify > 0 {
+		if res.Extra, err = evalSelfVerify(ctx, cfg, pol, exs, reward, stdout); err != nil {
+			return err
+		}
+	}
 	if cfg.Samples {
 		if err := writeEvalSamples(ctx, cfg, pol, exs, reward); err != nil {
 			return fmt.Errorf("samples.jsonl: %w", err)
@@ -235,66 +254,4 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s\n", cfg.Out)
 	return err
-}
-
-// evalSample is one line of samples.jsonl.
-type evalSample struct {
-	ExampleID  string              `json:"example_id"`
-	Prompt     string              `json:"prompt"`
-	Answer     string              `json:"answer"`
-	Completion string              `json:"completion"`
-	Reward     *float64            `json:"reward"` // null when unscorable
-	Rewards    map[string]*float64 `json:"rewards"`
-	Correct    *bool               `json:"correct"` // null when unscorable
-	Truncated  bool                `json:"truncated"`
-}
-
-// writeEvalSamples writes the sampled completions pass@1 was computed from:
-// it repeats Evaluate's sampled pass with the same generator and stream.
-func writeEvalSamples(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs []data.Example, reward *rewards.Weighted) error {
-	rc := rl.RolloutConfig{GroupSize: cfg.Eval.K, MaxBatch: cfg.Eval.MaxBatch, RewardTimeout: cfg.Eval.RewardTimeout,
-		Sample: nn.SampleConfig{Temperature: cfg.Eval.Temperature, MaxNewTokens: cfg.Eval.MaxNewTokens}}
-	b, err := rl.SingleTurn{Reward: reward}.Build(ctx, pol, rl.BuildInput{Examples: exs, Rollout: rc,
-		Keys: &rl.KeySource{}, Rng: newRngT(cfg.Seed, uint64(cfg.Step))})
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(cfg.Out, "samples.jsonl"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // completions are full of <think> and <answer>
-	names := reward.Names()
-	for _, ep := range b.Episodes {
-		tu := ep.Final()
-		s := evalSample{ExampleID: ep.Example.ID, Prompt: ep.Example.Prompt, Answer: ep.Example.Answer,
-			Completion: tu.Text, Reward: optFloat(tu.Total.Value()), Rewards: map[string]*float64{}, Truncated: tu.Truncated}
-		for k, name := range names {
-			if k < len(tu.Parts) {
-				s.Rewards[name] = optFloat(tu.Parts[k].Value())
-			}
-		}
-		if c := tu.Correct(cfg.Eval.CorrectThreshold); !math.IsNaN(float64(c)) {
-			ok := c == 1
-			s.Correct = &ok
-		}
-		if err := enc.Encode(s); err != nil {
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// optFloat is v, or nil (JSON null) when it is not finite.
-func optFloat(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }

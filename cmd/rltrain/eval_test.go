@@ -89,6 +89,24 @@ func TestEvalCommand(t *testing.T) {
 	ckpt, task, all := tinyCheckpoint(t)
 	sampling := []string{"--eval-k", "4", "--eval-max-new-tokens", "40", "--seed", "3", "--step", "5"}
 
+	t.Run("self-verify", func(t *testing.T) {
+		sum, got := readEval(t, append(append([]string{"--init", ckpt, "--self-verify", "3", "--rise-max-new-tokens", "24"}, task...), sampling...)...)
+		for _, k := range []string{"self_verify@k", "self_verify/maj@k", "self_verify/pass@1", "verify_acc", "verify_format_rate", "verify_n"} {
+			if _, ok := got.Extra[k]; !ok {
+				t.Errorf("eval lacks %s: %s", k, sum["eval"])
+			}
+		}
+		// Every scorable solution of 24 problems × 3 is verified once.
+		if got.Extra["self_verify/k"] != 3 || got.Extra["verify_n"]+got.Extra["verify_skipped_overlong"] > 72 || got.Extra["verify_n"] < 1 {
+			t.Errorf("k %v, %v verifications, %v skipped", got.Extra["self_verify/k"], got.Extra["verify_n"], got.Extra["verify_skipped_overlong"])
+		}
+		// Too long a verification cap for the model's context is an error, not a silent skip.
+		err := evalCmd(context.Background(), append(append([]string{"--init", ckpt, "--self-verify", "2", "--out", t.TempDir()}, task...), sampling...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "exceed the model's context") {
+			t.Errorf("overlong verification: %v", err)
+		}
+	})
+
 	t.Run("task matches Policy.Evaluate", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "ev")
 		args := append(append([]string{"--init", ckpt, "--samples", "--out", out}, task...), sampling...)
