@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-purego test-avx512 vet generate check-generate bench bench-compare fuzz clean
+.PHONY: all build deps test test-purego test-avx512 test-mpi vet generate check-generate bench bench-compare fuzz clean
 
 all: build
 
@@ -27,6 +27,11 @@ test-purego:
 # Skylake-X model), so the AVX-512 kernels are tested on CPUs without it
 test-avx512:
 	bash scripts/test-avx512-emu.sh
+
+# test-mpi: the dist package's MPI binding under mpirun with 1-4 ranks
+# (installs Debian's OpenMPI when missing)
+test-mpi:
+	bash scripts/test-mpi.sh
 
 # vet: go vet here and cross-arch, so the fallbacks cannot rot
 vet:
