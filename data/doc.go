@@ -32,6 +32,7 @@
 //
 // A JSONL file holds one JSON object per line. The keys for id, prompt, answer,
 // solution and task are named by a JSONLConfig; every other key, and the
-// members of an object under the "meta" key, land in Example.Meta. Bad lines
+// members of an object under the "meta" key, land in Example.Meta (a "meta"
+// member wins over a top-level key of the same name). Bad lines
 // are reported as file:line plus the field at fault.
 package data

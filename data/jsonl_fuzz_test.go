@@ -205,3 +205,21 @@ func FuzzReadJSONLModes(f *testing.F) {
 		}
 	})
 }
+
+// TestReadJSONLMetaPrecedence is the regression test of the first input
+// FuzzReadJSONLModes failed on (testdata/fuzz/FuzzReadJSONLModes): a key
+// both at the top level and in the "meta" object got either value, by map
+// iteration order, so two reads of one file could differ. The "meta" member
+// wins.
+func TestReadJSONLMetaPrecedence(t *testing.T) {
+	const line = `{"0":"0","1":0,"prompt":"0","answer":0,"meta":{"1":[0,{}]},"1":0} `
+	for range 50 {
+		exs, _, err := ReadJSONL(strings.NewReader(line), "meta.jsonl", DefaultJSONLConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := exs[0].Meta, map[string]any{"0": "0", "1": []any{0.0, map[string]any{}}}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("Meta = %v, want %v", got, want)
+		}
+	}
+}

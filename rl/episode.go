@@ -71,6 +71,12 @@ type Turn struct {
 	// Parts are the individual reward functions' verdicts, in the order of
 	// the reward set that produced them (for rewards/<fn>/mean and Correct).
 	Parts []rewards.Result
+	// NoVerdict keeps the turn's verdict out of training: objectives that
+	// train on verdicts rather than rewards (NFT) give its row no policy
+	// term, as a constant reward does for group estimators, so the row
+	// trains through the KL (and entropy) terms only. SCoRe's Stage I sets
+	// it on first attempts. Metrics still read Correct.
+	NoVerdict bool
 	// Truncated is true when generation hit the length cap without a stop token.
 	Truncated bool
 	// Advantage is the scalar advantage assigned to this turn (for logging).

@@ -38,6 +38,11 @@ type BuildInput struct {
 	Keys *KeySource
 	// Rng drives sampling.
 	Rng *rand.Rand
+	// Step is the 1-based number of the training step being built (every
+	// generation round of a step under dynamic sampling has the same one);
+	// 0 outside training (evaluation). Builders that follow a schedule read
+	// it (SCoRe: Stage I for the first steps, then Stage II).
+	Step int
 }
 
 // KeySource hands out group keys in increasing order.

@@ -119,7 +119,7 @@ func (t *Trainer) RolloutConfig() RolloutConfig {
 func (t *Trainer) build(ctx context.Context) (*Batch, int, string, error) {
 	pc := t.Algo.Policy()
 	P, G := t.Cfg.PromptsPerStep, pc.GroupSize
-	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng}
+	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step + 1}
 	if !pc.DynamicSampling {
 		in.Examples = t.nextExamples(P)
 		b, err := t.Builder.Build(ctx, t.Policy, in)
@@ -168,7 +168,7 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	}
 	t.step++
 	for _, st := range t.Stages {
-		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng})
+		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step})
 		if err != nil {
 			return res, fmt.Errorf("step %d: %w", t.step, err)
 		}
@@ -253,7 +253,11 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 	}
 	correct := make([]float32, N)
 	for i, r := range rows {
-		correct[i] = res.Batch.Episodes[r.Episode].Turns[r.Turn].Correct(t.Cfg.CorrectThreshold)
+		if tu := &res.Batch.Episodes[r.Episode].Turns[r.Turn]; !tu.NoVerdict {
+			correct[i] = tu.Correct(t.Cfg.CorrectThreshold)
+		} else {
+			correct[i] = float32(math.NaN())
+		}
 	}
 	adv := alg.Advantages(AdvantageInput{Rewards: cols.rewards, Groups: cols.spans, Correct: correct, Mask: cols.mask,
 		OldLogP: cols.oldLP, RefLogP: refLP, Values: oldV, Beta: beta, KLWeight: cols.klWeight})

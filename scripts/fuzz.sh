@@ -68,6 +68,18 @@ if [ "$listrc" -ne 0 ]; then
   grep -v -e '^Fuzz' -e '^ok' -e '^?' <<<"$list" || true
 fi
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# spurious reports whether the failed run in $log is Go 1.26's duration
+# -fuzztime race: the target itself fails with "context deadline exceeded"
+# (no subtest, no failing input written, no panic).
+spurious() {
+  grep -q -- "^--- FAIL: $1 " "$log" &&
+    grep -qx '    context deadline exceeded' "$log" &&
+    ! grep -q -e 'Failing input written' -e '^    --- FAIL' -e 'hung or terminated' -e '^panic' "$log"
+}
+
 for target in "${targets[@]}"; do
   if [ -n "$match" ] && ! grep -Eq -- "$match" <<<"$target"; then
     continue
@@ -76,7 +88,14 @@ for target in "${targets[@]}"; do
   f=${target#* }
   echo "== $pkg $f"
   t0=$SECONDS
-  if go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" -fuzzminimizetime "$mintime" "${par[@]}" "$pkg"; then
+  go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" -fuzzminimizetime "$mintime" "${par[@]}" "$pkg" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ] && spurious "$f"; then
+    echo "fuzz: $pkg $f: 'context deadline exceeded' at the end of -fuzztime with no failing input:" \
+      "Go's coordinator race (go.dev/issue/75804, fixed in Go 1.27), not a finding; counted as passed"
+    rc=0
+  fi
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
