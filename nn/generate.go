@@ -237,7 +237,30 @@ func (g *Generator) ensureWorkers() {
 // with MaxLen() or more tokens (no room for a new token), a token or stop
 // token outside [0, VocabSize).
 func (g *Generator) Generate(prompts [][]int32, cfg SampleConfig, rng *rand.Rand) ([]Completion, error) {
-	if err := g.begin(prompts, cfg, rng); err != nil {
+	var seeds []uint64
+	if !cfg.Greedy && rng != nil {
+		seeds = make([]uint64, 0, 2*len(prompts))
+		for range prompts {
+			seeds = append(seeds, rng.Uint64(), rng.Uint64())
+		}
+	}
+	if rng == nil && !cfg.Greedy && len(prompts) > 0 {
+		return nil, errors.New("generate: sampling needs an rng (pass rand.New(rand.NewPCG(seed, stream)))")
+	}
+	return g.GenerateSeeded(prompts, cfg, seeds)
+}
+
+// GenerateSeeded is Generate with each prompt's PCG stream given: prompt i
+// samples with the stream (seeds[2i], seeds[2i+1]). A caller that derives
+// the seeds from a prompt's identity (run seed, step, global index) gets
+// completions that do not depend on which other prompts share the call — a
+// data-parallel run then samples what one process would. Greedy decoding
+// reads no seeds (nil is fine).
+func (g *Generator) GenerateSeeded(prompts [][]int32, cfg SampleConfig, seeds []uint64) ([]Completion, error) {
+	if !cfg.Greedy && len(seeds) != 2*len(prompts) {
+		return nil, fmt.Errorf("generate: %d seeds for %d prompts: sampling needs two per prompt", len(seeds), len(prompts))
+	}
+	if err := g.begin(prompts, cfg, seeds); err != nil {
 		return nil, err
 	}
 	for g.err == nil {
@@ -257,7 +280,7 @@ func (g *Generator) Generate(prompts [][]int32, cfg SampleConfig, rng *rand.Rand
 
 // begin checks the inputs and resets the sequence state for a Generate
 // call.
-func (g *Generator) begin(prompts [][]int32, cfg SampleConfig, rng *rand.Rand) error {
+func (g *Generator) begin(prompts [][]int32, cfg SampleConfig, seeds []uint64) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
@@ -287,10 +310,6 @@ func (g *Generator) begin(prompts [][]int32, cfg SampleConfig, rng *rand.Rand) e
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	if rng == nil && !cfg.Greedy && len(prompts) > 0 {
-		return errors.New("generate: sampling needs an rng (pass rand.New(rand.NewPCG(seed, stream)))")
-	}
-
 	g.fv = fuseParams(g.fv, g.m.P)
 	g.pk.pack(g.m.Cfg, g.m.P, g.fv)
 	g.ensureWorkers()
@@ -305,14 +324,9 @@ func (g *Generator) begin(prompts [][]int32, cfg SampleConfig, rng *rand.Rand) e
 		g.slots[i].active = false
 		g.slots[i].seq = -1
 	}
-	// Seeds first, in prompt order, so that prompt i's stream does not
-	// depend on scheduling. Greedy decoding draws nothing.
-	g.seeds = g.seeds[:0]
-	if !cfg.Greedy {
-		for range prompts {
-			g.seeds = append(g.seeds, rng.Uint64(), rng.Uint64())
-		}
-	}
+	// Each prompt's stream is fixed before any work, so it does not depend
+	// on scheduling. Greedy decoding reads none.
+	g.seeds = append(g.seeds[:0], seeds...)
 	// One slab each for all tokens and log-probs, carved per completion.
 	total := 0
 	limits := make([]int, len(prompts))

@@ -512,7 +512,7 @@ func TestGenerateStepAllocs(t *testing.T) {
 		g := NewGenerator(m, 4, 48)
 		prompts := genTestPrompts(4, 6, cfg.VocabSize, 1)
 		sc := SampleConfig{Temperature: 1, TopK: 6, TopP: 0.9}
-		if err := g.begin(prompts, sc, rand.New(rand.NewPCG(1, 1))); err != nil {
+		if err := g.begin(prompts, sc, []uint64{1, 2, 3, 4, 5, 6, 7, 8}); err != nil {
 			t.Fatal(err)
 		}
 		for range 3 { // prefill, then two decode steps
@@ -745,5 +745,34 @@ func TestGenerateLogProbsMatchScoreHeadSizes(t *testing.T) {
 			}
 			t.Logf("hs=%d batch=%d: max |Δ| vs Score %.2g", hs, batch, worst)
 		}
+	}
+}
+
+// A prompt's completion depends only on its own seeds, not on which other
+// prompts share the call: the basis of data-parallel sampling.
+func TestGenerateSeededIndependentOfBatch(t *testing.T) {
+	cfg := genTestConfig()
+	m := genTestModel(t, cfg, 2)
+	prompts := genTestPrompts(6, 5, cfg.VocabSize, 3)
+	seeds := make([]uint64, 12)
+	for i := range seeds {
+		seeds[i] = uint64(1000 + 7*i)
+	}
+	sc := SampleConfig{Temperature: 1, MaxNewTokens: 12}
+	all, err := NewGenerator(m, 6, 32).GenerateSeeded(prompts, sc, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := NewGenerator(m, 3, 32).GenerateSeeded(prompts[3:], sc, seeds[6:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range half {
+		if !slices.Equal(half[i].Tokens, all[3+i].Tokens) {
+			t.Fatalf("prompt %d: %v alone, %v in the full batch", 3+i, half[i].Tokens, all[3+i].Tokens)
+		}
+	}
+	if _, err := NewGenerator(m, 6, 32).GenerateSeeded(prompts, sc, seeds[:3]); err == nil {
+		t.Fatal("too few seeds accepted")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -141,7 +140,10 @@ func (r EvalResult) String() string {
 
 // Evaluate measures the policy on held-out examples: K samples per problem at
 // cfg.Temperature and one greedy completion each.
-func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewards.Weighted, cfg EvalConfig, rng *rand.Rand) (EvalResult, error) {
+//
+// Every sampled row has its own stream from s (kind StreamEval, the row's
+// index), so a sharded evaluation samples what one process would.
+func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewards.Weighted, cfg EvalConfig, s Streams) (EvalResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return EvalResult{}, err
 	}
@@ -152,13 +154,14 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 	rc := RolloutConfig{GroupSize: cfg.K, MaxBatch: cfg.MaxBatch, RewardTimeout: cfg.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: cfg.Temperature, MaxNewTokens: cfg.MaxNewTokens}}
 	st := SingleTurn{Reward: reward}
-	sampled, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Rng: rng})
+	s.Purpose = StreamEval
+	sampled, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s})
 	if err != nil {
 		return res, fmt.Errorf("evaluate (sampled): %w", err)
 	}
 	rc.GroupSize = 1
 	rc.Sample = nn.SampleConfig{Greedy: true, MaxNewTokens: cfg.MaxNewTokens}
-	greedy, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Rng: rng})
+	greedy, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s})
 	if err != nil {
 		return res, fmt.Errorf("evaluate (greedy): %w", err)
 	}

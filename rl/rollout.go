@@ -36,7 +36,14 @@ type BuildInput struct {
 	Rollout RolloutConfig
 	// Keys hands out group keys, unique over the run.
 	Keys *KeySource
-	// Rng drives sampling.
+	// Streams seeds each sampled row's own random stream (see Streams).
+	Streams Streams
+	// RowBase is the global index of Examples[0] among the step's examples
+	// (non-zero on the later ranks of a data-parallel run): a row's stream
+	// follows its global index.
+	RowBase int
+	// Rng drives the builder's other choices (which solutions to verify),
+	// never the sampling of tokens.
 	Rng *rand.Rand
 	// Step is the 1-based number of the training step being built (every
 	// generation round of a step under dynamic sampling has the same one);
@@ -82,7 +89,7 @@ func (s SingleTurn) Build(ctx context.Context, p *Policy, in BuildInput) (*Batch
 			prompts = append(prompts, toks)
 		}
 	}
-	comps, genSecs, err := p.Sample(ctx, prompts, in.Rollout, in.Rng)
+	comps, genSecs, err := p.Sample(ctx, prompts, in.Rollout, in.Streams.Seeds(StreamSolve, Range(in.RowBase*G, len(prompts))))
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +110,10 @@ func (s SingleTurn) Build(ctx context.Context, p *Policy, in BuildInput) (*Batch
 }
 
 // Sample generates one completion per prompt with the policy under the
-// "rollout" profiling label, and returns them with the seconds it took.
-func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfig, rng *rand.Rand) ([]nn.Completion, float64, error) {
+// "rollout" profiling label, prompt i sampling from the stream (seeds[2i],
+// seeds[2i+1]) (Streams.Seeds; nil for greedy decoding), and returns them
+// with the seconds it took.
+func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfig, seeds []uint64) ([]nn.Completion, float64, error) {
 	maxPrompt := 0
 	for _, pr := range prompts {
 		maxPrompt = max(maxPrompt, len(pr))
@@ -120,7 +129,7 @@ func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfi
 	var comps []nn.Completion
 	t0 := time.Now()
 	pprof.Do(ctx, pprof.Labels("phase", "rollout"), func(context.Context) {
-		comps, err = gen.Generate(prompts, scfg, rng)
+		comps, err = gen.GenerateSeeded(prompts, scfg, seeds)
 	})
 	return comps, time.Since(t0).Seconds(), err
 }

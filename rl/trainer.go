@@ -119,7 +119,8 @@ func (t *Trainer) RolloutConfig() RolloutConfig {
 func (t *Trainer) build(ctx context.Context) (*Batch, int, string, error) {
 	pc := t.Algo.Policy()
 	P, G := t.Cfg.PromptsPerStep, pc.GroupSize
-	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step + 1}
+	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step + 1,
+		Streams: Streams{Seed: t.Cfg.Seed, Step: t.step + 1}}
 	if !pc.DynamicSampling {
 		in.Examples = t.nextExamples(P)
 		b, err := t.Builder.Build(ctx, t.Policy, in)
@@ -129,6 +130,7 @@ func (t *Trainer) build(ctx context.Context) (*Batch, int, string, error) {
 	b := &Batch{}
 	for {
 		in.Examples = t.nextExamples(P)
+		in.Streams.Round = ds.Rounds()
 		nb, err := t.Builder.Build(ctx, t.Policy, in)
 		if err != nil {
 			return nil, ds.Rounds(), "", err
@@ -168,7 +170,8 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	}
 	t.step++
 	for _, st := range t.Stages {
-		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step})
+		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step,
+			Streams: Streams{Seed: t.Cfg.Seed, Step: t.step}})
 		if err != nil {
 			return res, fmt.Errorf("step %d: %w", t.step, err)
 		}

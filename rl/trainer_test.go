@@ -7,7 +7,6 @@ import (
 	"context"
 	"io"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -64,7 +63,7 @@ func (r *tinyRun) eval(t *testing.T) rl.EvalResult {
 	t.Helper()
 	ec := rl.DefaultEvalConfig()
 	ec.K, ec.MaxNewTokens = 8, 32
-	res, err := r.pol.Evaluate(context.Background(), r.heldOut, r.reward, ec, rand.New(rand.NewPCG(1, 9)))
+	res, err := r.pol.Evaluate(context.Background(), r.heldOut, r.reward, ec, rl.Streams{Seed: 1, Step: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +228,7 @@ func TestRolloutIgnoreEOS(t *testing.T) {
 	}
 	build := func() *rl.Batch {
 		b, err := rl.SingleTurn{Reward: r.reward}.Build(context.Background(), r.pol,
-			rl.BuildInput{Examples: exs, Rollout: rc, Keys: &rl.KeySource{}, Rng: rand.New(rand.NewPCG(2, 1))})
+			rl.BuildInput{Examples: exs, Rollout: rc, Keys: &rl.KeySource{}, Streams: rl.Streams{Seed: 2, Step: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/rltrain/rltrain/data"
@@ -26,14 +25,15 @@ import (
 //   - self_verify/pass@1 and self_verify/maj@k on the same samples, and
 //     self_verify/diff_se, the paired standard error of self_verify@k −
 //     maj@k, so the two can be compared on equal footing.
-func EvalVerify(ctx context.Context, p *rl.Policy, r *RISE, exs []data.Example, solve *rewards.Weighted, ec rl.EvalConfig, rng *rand.Rand) (map[string]float64, error) {
+func EvalVerify(ctx context.Context, p *rl.Policy, r *RISE, exs []data.Example, solve *rewards.Weighted, ec rl.EvalConfig, s rl.Streams) (map[string]float64, error) {
 	k := r.Cfg.EvalSamples
 	if len(exs) == 0 {
 		return nil, fmt.Errorf("selfimprove: no held-out problems to verify")
 	}
 	rc := rl.RolloutConfig{GroupSize: k, MaxBatch: ec.MaxBatch, RewardTimeout: ec.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: ec.Temperature, MaxNewTokens: ec.MaxNewTokens}}
-	in := rl.BuildInput{Examples: exs, Rollout: rc, Keys: &rl.KeySource{}, Rng: rng}
+	s.Purpose = rl.StreamVerify // apart from the streams of the main evaluation
+	in := rl.BuildInput{Examples: exs, Rollout: rc, Keys: &rl.KeySource{}, Streams: s}
 	sb, err := rl.SingleTurn{Reward: solve}.Build(ctx, p, in)
 	if err != nil {
 		return nil, fmt.Errorf("selfimprove: eval solutions: %w", err)
@@ -51,7 +51,7 @@ func EvalVerify(ctx context.Context, p *rl.Policy, r *RISE, exs []data.Example, 
 			scorable = append(scorable, q)
 		}
 	}
-	vb, kept, skipped, err := r.verify(ctx, p, scorable, 1, nn.SampleConfig{Greedy: true}, rl.BuildInput{Rollout: rc, Keys: &rl.KeySource{}, Rng: rng})
+	vb, kept, skipped, err := r.verify(ctx, p, scorable, 1, nn.SampleConfig{Greedy: true}, rl.BuildInput{Rollout: rc, Keys: &rl.KeySource{}, Streams: s})
 	if err != nil {
 		return nil, err
 	}

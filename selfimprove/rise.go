@@ -148,7 +148,18 @@ func (r *RISE) verify(ctx context.Context, p *rl.Policy, reqs []verifyRequest, k
 	rc.GroupSize = k
 	rc.Sample = sample
 	rc.Sample.MaxNewTokens = r.Cfg.MaxNewTokens
-	comps, secs, err := p.Sample(ctx, prompts, rc, in.Rng)
+	var seeds []uint64
+	if !sample.Greedy {
+		rows := make([]int, 0, len(prompts))
+		base := in.RowBase * in.Rollout.GroupSize // the global index of the step's first solution
+		for _, q := range kept {
+			for j := range k {
+				rows = append(rows, (base+q.at)*k+j)
+			}
+		}
+		seeds = in.Streams.Seeds(rl.StreamVerify, rows)
+	}
+	comps, secs, err := p.Sample(ctx, prompts, rc, seeds)
 	if err != nil {
 		return nil, nil, skipped, fmt.Errorf("rise: verification rollout: %w", err)
 	}
@@ -196,7 +207,7 @@ func (r *RISE) Extend(ctx context.Context, p *rl.Policy, b *rl.Batch, in rl.Buil
 	reqs := make([]verifyRequest, len(idx))
 	picked := 0
 	for i, k := range idx {
-		reqs[i] = verifyRequest{ex: exs[k], text: sols[k].Text, outcome: outcome[k]}
+		reqs[i] = verifyRequest{ex: exs[k], text: sols[k].Text, outcome: outcome[k], at: k}
 		if outcome[k] == scale.Correct {
 			picked++
 		}

@@ -228,7 +228,7 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "eval %s: task %s, %d held-out problems, k=%d (T=%g); rewards %v; %d threads, kernels %s\n",
 		cfg.Init, name, len(exs), cfg.Eval.K, cfg.Eval.Temperature, reward.Names(), tensor.Threads(), kernelPath())
-	res, err := pol.Evaluate(ctx, exs, reward, cfg.Eval, newRngT(cfg.Seed, uint64(cfg.Step)))
+	res, err := pol.Evaluate(ctx, exs, reward, cfg.Eval, rl.Streams{Seed: cfg.Seed, Step: cfg.Step})
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func writeEvalSamples(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs [
 	rc := rl.RolloutConfig{GroupSize: cfg.Eval.K, MaxBatch: cfg.Eval.MaxBatch, RewardTimeout: cfg.Eval.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: cfg.Eval.Temperature, MaxNewTokens: cfg.Eval.MaxNewTokens}}
 	b, err := rl.SingleTurn{Reward: reward}.Build(ctx, pol, rl.BuildInput{Examples: exs, Rollout: rc,
-		Keys: &rl.KeySource{}, Rng: newRngT(cfg.Seed, uint64(cfg.Step))})
+		Keys: &rl.KeySource{}, Streams: rl.Streams{Seed: cfg.Seed, Step: cfg.Step, Purpose: rl.StreamEval}})
 	if err != nil {
 		return err
 	}

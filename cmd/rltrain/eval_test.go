@@ -150,7 +150,7 @@ func TestEvalCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exp, err := pol.Evaluate(context.Background(), exs, reward, rc.Eval, newRngT(rc.Train.Seed, 5))
+		exp, err := pol.Evaluate(context.Background(), exs, reward, rc.Eval, rl.Streams{Seed: rc.Train.Seed, Step: 5})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ func evalSelfVerify(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs []d
 	if err != nil {
 		return nil, fmt.Errorf("--self-verify: %w", err)
 	}
-	m, err := selfimprove.EvalVerify(ctx, pol, rise, exs, reward, cfg.Eval, newRngT(cfg.Seed, 1<<20+uint64(cfg.Step)))
+	m, err := selfimprove.EvalVerify(ctx, pol, rise, exs, reward, cfg.Eval, rl.Streams{Seed: cfg.Seed, Step: cfg.Step})
 	if err != nil {
 		return nil, fmt.Errorf("--self-verify: %w", err)
 	}

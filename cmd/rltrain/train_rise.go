@@ -75,7 +75,7 @@ func riseEval(ctx context.Context, rise *selfimprove.RISE, pol *rl.Policy, evalE
 	if rise == nil {
 		return nil
 	}
-	m, err := selfimprove.EvalVerify(ctx, pol, rise, evalEx, solve, cfg.Eval, newRngT(cfg.Train.Seed, 1<<20+uint64(step)))
+	m, err := selfimprove.EvalVerify(ctx, pol, rise, evalEx, solve, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
 	if err != nil {
 		return err
 	}

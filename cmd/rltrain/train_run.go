@@ -155,11 +155,10 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if err := os.WriteFile(filepath.Join(cfg.Out.Out, "config.json"), append(resolved, '\n'), 0o644); err != nil {
 		return err
 	}
-	evalRng := func(step int) *rngT { return newRngT(cfg.Train.Seed, uint64(step)) }
 
 	evaluate := func(step int) (rl.EvalResult, error) {
 		t0 := time.Now()
-		r, err := pol.Evaluate(ctx, evalEx, reward, cfg.Eval, evalRng(step))
+		r, err := pol.Evaluate(ctx, evalEx, reward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
 		if err != nil {
 			return r, err
 		}
