@@ -28,10 +28,12 @@ test-purego:
 test-avx512:
 	bash scripts/test-avx512-emu.sh
 
-# test-mpi: the dist package's MPI binding under mpirun with 1-4 ranks
+# test-mpi: the dist package's MPI binding under mpirun with 1-4 ranks, then
+# seeded training runs of grpo, ppo and nft in one process and on 2 ranks
 # (installs Debian's OpenMPI when missing)
 test-mpi:
 	bash scripts/test-mpi.sh
+	bash scripts/test-mpi-train.sh
 
 # vet: go vet here and cross-arch, so the fallbacks cannot rot
 vet:

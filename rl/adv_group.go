@@ -97,11 +97,25 @@ func GroupAdvantages(rewards []float32, groupSize int, opt GroupNorm) []float32 
 //
 // NaN rewards are unscorable (see the file comment).
 func GroupAdvantagesBy(rewards []float32, groups []Span, opt GroupNorm) []float32 {
+	adv, _ := groupAdvantages(rewards, groups, opt, nil)
+	return adv
+}
+
+// groupAdvantages is GroupAdvantagesBy with the batch std (ScaleBatch)
+// taken across the ranks by reduce.
+func groupAdvantages(rewards []float32, groups []Span, opt GroupNorm, reduce Reducer) ([]float32, error) {
 	adv := make([]float32, len(rewards))
 	batchStd := 0.0
 	if opt.Scale == ScaleBatch {
 		_, ss, k, _ := groupMoments(rewards)
-		batchStd = stdFrom(ss, k, opt.Std)
+		if reduce != nil {
+			var err error
+			if batchStd, err = batchStdAcross(rewards, opt.Std, reduce); err != nil {
+				return nil, err
+			}
+		} else {
+			batchStd = stdFrom(ss, k, opt.Std)
+		}
 	}
 	for _, sp := range groups {
 		r := rewards[sp.Lo:sp.Hi]
@@ -125,7 +139,7 @@ func GroupAdvantagesBy(rewards []float32, groups []Span, opt GroupNorm) []float3
 			}
 		}
 	}
-	return adv
+	return adv, nil
 }
 
 // RLOOAdvantages is RLOOAdvantagesBy over groups of groupSize adjacent rows.
@@ -200,4 +214,29 @@ func GroupRewardStats(rewards []float32, groupSize int) RewardStats {
 		}
 	}
 	return s
+}
+
+// batchStdAcross is the std of the scorable rewards of every rank.
+func batchStdAcross(rewards []float32, kind StdKind, reduce Reducer) (float64, error) {
+	var sum, k float64
+	for _, v := range rewards {
+		if x := float64(v); !math.IsNaN(x) {
+			sum += x
+			k++
+		}
+	}
+	if err := reduce(&sum, &k); err != nil || k == 0 {
+		return 0, err
+	}
+	mean := sum / k
+	var ss float64
+	for _, v := range rewards {
+		if x := float64(v); !math.IsNaN(x) {
+			ss += (x - mean) * (x - mean)
+		}
+	}
+	if err := reduce(&ss); err != nil {
+		return 0, err
+	}
+	return stdFrom(ss, int(k), kind), nil
 }

@@ -87,6 +87,17 @@ func DiscountedReturns(rewards, mask [][]float32, gamma float64) [][]float32 {
 // masked_whiten; with fewer than two valid positions the result is all 0.
 // shiftMean = false keeps the mean (TRL whiten_rewards).
 func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
+	out, _ := WhitenAcross(x, mask, shiftMean, nil)
+	return out
+}
+
+// Reducer sums each value over the ranks of a data-parallel run, in place,
+// so that a batch-wide statistic covers every rank's rows (nil: one process).
+type Reducer func(xs ...*float64) error
+
+// WhitenAcross is Whiten with its sums taken across the ranks by reduce, so
+// every rank whitens by the statistics of the whole batch.
+func WhitenAcross(x, mask [][]float32, shiftMean bool, reduce Reducer) ([][]float32, error) {
 	checkRagged(mask, x)
 	var sum, cnt float64
 	for n, m := range mask {
@@ -97,12 +108,17 @@ func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
 			}
 		}
 	}
+	if reduce != nil {
+		if err := reduce(&sum, &cnt); err != nil {
+			return nil, err
+		}
+	}
 	out := make([][]float32, len(mask))
 	for n := range mask {
 		out[n] = make([]float32, len(mask[n]))
 	}
 	if cnt < 2 {
-		return out
+		return out, nil
 	}
 	mean := sum / cnt
 	var ss float64
@@ -112,6 +128,11 @@ func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
 				d := float64(x[n][t]) - mean
 				ss += d * d
 			}
+		}
+	}
+	if reduce != nil {
+		if err := reduce(&ss); err != nil {
+			return nil, err
 		}
 	}
 	inv := 1 / math.Sqrt(ss/(cnt-1)+whitenEps)
@@ -126,7 +147,7 @@ func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // ReinforcePPAdvantages returns REINFORCE++ per-token advantages:
@@ -137,6 +158,11 @@ func Whiten(x, mask [][]float32, shiftMean bool) [][]float32 {
 // Sequences with a NaN score get advantage 0 and are left out of the
 // whitening statistics.
 func ReinforcePPAdvantages(scores []float32, pen, mask [][]float32, gamma float64, baseline []Span) [][]float32 {
+	adv, _ := reinforcePP(scores, pen, mask, gamma, baseline, nil)
+	return adv
+}
+
+func reinforcePP(scores []float32, pen, mask [][]float32, gamma float64, baseline []Span, reduce Reducer) ([][]float32, error) {
 	if len(scores) != len(mask) {
 		panic(errRows)
 	}
@@ -159,7 +185,7 @@ func ReinforcePPAdvantages(scores []float32, pen, mask [][]float32, gamma float6
 		}
 	}
 	ret := DiscountedReturns(TokenRewards(s, pen, eff), eff, gamma)
-	return Whiten(ret, eff, true)
+	return WhitenAcross(ret, eff, true, reduce)
 }
 
 // GAE returns generalised advantage estimates and value targets (Schulman et

@@ -31,6 +31,9 @@ type AdvantageInput struct {
 	Beta float64
 	// KLWeight multiplies Beta per row (Turn.KLWeight); nil means 1 everywhere.
 	KLWeight []float32
+	// Reduce sums batch-wide statistics over the ranks of a data-parallel
+	// run (whitening, the batch std); nil in one process.
+	Reduce Reducer
 }
 
 // AdvantageOutput is the result of an estimator.
@@ -105,7 +108,10 @@ func (c GRPOConfig) Advantages(in AdvantageInput) AdvantageOutput {
 		}
 		var seq []float32
 		if c.Advantage == AdvGRPO {
-			seq = GroupAdvantagesBy(r, in.groups(c.GroupSize), c.GroupNorm())
+			var err error
+			if seq, err = groupAdvantages(r, in.groups(c.GroupSize), c.GroupNorm(), in.Reduce); err != nil {
+				panic(err) // a failed collective: the job cannot go on (dist.Guard aborts it)
+			}
 		} else {
 			seq = RLOOAdvantagesBy(r, in.groups(c.GroupSize))
 		}
@@ -119,7 +125,10 @@ func (c GRPOConfig) Advantages(in AdvantageInput) AdvantageOutput {
 		if c.Advantage == AdvReinforcePPBaseline {
 			base = in.groups(c.GroupSize)
 		}
-		adv := ReinforcePPAdvantages(in.Rewards, pen, in.Mask, c.Gamma, base)
+		adv, err := reinforcePP(in.Rewards, pen, in.Mask, c.Gamma, base, in.Reduce)
+		if err != nil {
+			panic(err) // a failed collective: the job cannot go on (dist.Guard aborts it)
+		}
 		return AdvantageOutput{Adv: adv, Seq: seqMeans(adv, in.Mask)}
 	}
 	panic(errMode)
@@ -148,7 +157,10 @@ func (c PPOConfig) Advantages(in AdvantageInput) AdvantageOutput {
 	}
 	adv, ret := GAE(TokenRewards(in.Rewards, pen, in.Mask), in.Values, in.Mask, c.Gamma, c.Lambda)
 	if c.WhitenAdvantages {
-		adv = Whiten(adv, in.Mask, true)
+		var err error
+		if adv, err = WhitenAcross(adv, in.Mask, true, in.Reduce); err != nil {
+			panic(err) // a failed collective: the job cannot go on (dist.Guard aborts it)
+		}
 	}
 	return AdvantageOutput{Adv: adv, Seq: seqMeans(adv, in.Mask), Returns: ret}
 }

@@ -62,11 +62,15 @@ type Turn struct {
 	LossWeight float32
 	// Text is the decoded completion, without the stop token.
 	Text string
-	// Reward is the (weighted) total reward of this turn. NaN means
-	// unscorable (verifier error, unparsable gold): such a turn is left out
-	// of group statistics and gets advantage 0. Never map an error to 0.
+	// Reward is the (weighted) total reward of this turn, the number the
+	// advantages are computed from. NaN means unscorable (verifier error,
+	// unparsable gold): such a turn is left out of group statistics and gets
+	// advantage 0. Never map an error to 0. A builder that shapes rewards
+	// (SCoRe's stages) overwrites it after SetReward and leaves Total and
+	// Parts as scored, so the reward and accuracy metrics stay the task's.
 	Reward float32
-	// Total is the weighted reward's verdict with its reason (Reward is its value).
+	// Total is the weighted reward's verdict with its reason (Reward is its
+	// value unless a builder shaped it).
 	Total rewards.Result
 	// Parts are the individual reward functions' verdicts, in the order of
 	// the reward set that produced them (for rewards/<fn>/mean and Correct).

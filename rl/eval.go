@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/dist"
 	"github.com/rltrain/rltrain/nn"
 	"github.com/rltrain/rltrain/rewards"
 )
@@ -144,28 +145,75 @@ func (r EvalResult) String() string {
 // Every sampled row has its own stream from s (kind StreamEval, the row's
 // index), so a sharded evaluation samples what one process would.
 func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewards.Weighted, cfg EvalConfig, s Streams) (EvalResult, error) {
+	return p.EvaluateDist(ctx, nil, exs, reward, cfg, s)
+}
+
+// EvaluateDist is Evaluate across the ranks of c (nil: one process): each
+// rank evaluates its shard of exs with the streams of the rows' global
+// indices, and the counts and sums are added up, so every rank returns what
+// one process would, up to the order of the floating-point sums.
+func (p *Policy) EvaluateDist(ctx context.Context, c dist.Comm, exs []data.Example, reward *rewards.Weighted, cfg EvalConfig, s Streams) (EvalResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return EvalResult{}, err
+	}
+	if c == nil {
+		c = dist.Local()
 	}
 	res := EvalResult{N: len(exs), K: cfg.K}
 	if len(exs) == 0 {
 		return res, nil
 	}
+	lo, hi := shard(c, len(exs))
+	var sums evalSums
+	if hi > lo {
+		var err error
+		if sums, err = p.evalShard(ctx, exs[lo:hi], lo, reward, cfg, s); err != nil {
+			return res, err
+		}
+	}
+	if err := allSum(c, sums.fields()...); err != nil {
+		return res, fmt.Errorf("evaluate: %w", err)
+	}
+	n := float64(len(exs))
+	if sums.scored > 0 {
+		res.Reward = sums.reward / sums.scored
+	}
+	res.Pass1 = sums.pass1 / (n * float64(cfg.K))
+	res.Greedy = sums.greedy / n
+	res.PassK = sums.passK / n
+	res.MajK = sums.majK / n
+	res.Unscored = sums.unscored / (n * float64(cfg.K))
+	res.MeanLength = sums.length / (n * float64(cfg.K))
+	return res, nil
+}
+
+// evalSums are the additive parts of an EvalResult.
+type evalSums struct {
+	pass1, greedy, passK, majK, reward, scored, unscored, length float64
+}
+
+func (e *evalSums) fields() []*float64 {
+	return []*float64{&e.pass1, &e.greedy, &e.passK, &e.majK, &e.reward, &e.scored, &e.unscored, &e.length}
+}
+
+// evalShard samples and scores exs, whose first problem has the global
+// index base, and returns the sums of its metrics.
+func (p *Policy) evalShard(ctx context.Context, exs []data.Example, base int, reward *rewards.Weighted, cfg EvalConfig, s Streams) (evalSums, error) {
+	var e evalSums
 	rc := RolloutConfig{GroupSize: cfg.K, MaxBatch: cfg.MaxBatch, RewardTimeout: cfg.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: cfg.Temperature, MaxNewTokens: cfg.MaxNewTokens}}
 	st := SingleTurn{Reward: reward}
 	s.Purpose = StreamEval
-	sampled, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s})
+	sampled, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s, RowBase: base})
 	if err != nil {
-		return res, fmt.Errorf("evaluate (sampled): %w", err)
+		return e, fmt.Errorf("evaluate (sampled): %w", err)
 	}
 	rc.GroupSize = 1
 	rc.Sample = nn.SampleConfig{Greedy: true, MaxNewTokens: cfg.MaxNewTokens}
-	greedy, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s})
+	greedy, err := st.Build(ctx, p, BuildInput{Examples: exs, Rollout: rc, Keys: &KeySource{}, Streams: s, RowBase: base})
 	if err != nil {
-		return res, fmt.Errorf("evaluate (greedy): %w", err)
+		return e, fmt.Errorf("evaluate (greedy): %w", err)
 	}
-	var unscored, length, scored float64
 	for i := range exs {
 		eps := sampled.Episodes[i*cfg.K : (i+1)*cfg.K]
 		row := make([]float32, cfg.K)
@@ -174,39 +222,29 @@ func (p *Policy) Evaluate(ctx context.Context, exs []data.Example, reward *rewar
 		for j := range eps {
 			tu := eps[j].Final()
 			row[j], texts[j] = tu.Correct(cfg.CorrectThreshold), tu.Text
-			length += float64(len(tu.Completion))
+			e.length += float64(len(tu.Completion))
 			if v := tu.Total.Value(); !math.IsNaN(v) {
-				res.Reward += v
-				scored++
+				e.reward += v
+				e.scored++
 			}
 			if math.IsNaN(float64(row[j])) {
-				unscored++
+				e.unscored++
 				continue
 			}
-			res.Pass1 += float64(row[j])
+			e.pass1 += float64(row[j])
 			any = any || row[j] == 1
 		}
 		if any {
-			res.PassK++
+			e.passK++
 		}
 		if greedy.Episodes[i].Final().Correct(cfg.CorrectThreshold) == 1 {
-			res.Greedy++
+			e.greedy++
 		}
 		if MajorityCorrect(texts, row) {
-			res.MajK++
+			e.majK++
 		}
 	}
-	if scored > 0 {
-		res.Reward /= scored
-	}
-	n := float64(len(exs))
-	res.Pass1 /= n * float64(cfg.K)
-	res.Greedy /= n
-	res.PassK /= n
-	res.MajK /= n
-	res.Unscored = unscored / (n * float64(cfg.K))
-	res.MeanLength = length / (n * float64(cfg.K))
-	return res, nil
+	return e, nil
 }
 
 // MajorityCorrect reports whether the most frequent extracted answer among

@@ -78,7 +78,7 @@ func TestTwoTurnMask(t *testing.T) {
 		algo.Policy().GroupSize = 2
 		tc := DefaultTrainConfig()
 		tc.PromptsPerStep, tc.LR, tc.WarmupSteps = 1, 1e-2, 0
-		tr, err := NewTrainer(tc, algo, &Policy{Model: m}, nil, fixedBuilder{eps}, reward, []data.Example{{ID: "x"}})
+		tr, err := NewTrainer(tc, algo, &Policy{Model: m}, nil, fixedBuilder{eps}, reward, []data.Example{{ID: "x"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

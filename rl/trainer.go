@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/dist"
 	"github.com/rltrain/rltrain/nn"
 	"github.com/rltrain/rltrain/rewards"
 )
@@ -33,6 +34,8 @@ type Trainer struct {
 	// Stages extend each step's finished batch, in order (RISE adds
 	// verification episodes built from the step's own solutions).
 	Stages []Stage
+	// Comm is the data-parallel group (rl/dist.go); nil runs one process.
+	Comm dist.Comm
 	// Reward names the reward components, for the rewards/<fn>/… metrics.
 	Reward *rewards.Weighted
 	Train  []data.Example
@@ -51,7 +54,11 @@ type Trainer struct {
 // NewTrainer checks the configuration and prepares the optimiser. ref may be
 // nil when the algorithm's β is 0; an algorithm with a critic needs a policy
 // model with a value head (nn.Model.WithValueHead).
-func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, builder EpisodeBuilder, reward *rewards.Weighted, train []data.Example) (*Trainer, error) {
+//
+// Under a communicator of several ranks (comm, nil for one process) every
+// rank must call it with the same configuration and data; the ranks start
+// from rank 0's weights.
+func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, builder EpisodeBuilder, reward *rewards.Weighted, train []data.Example, comm dist.Comm) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -76,6 +83,10 @@ func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, builde
 		Sched: nn.Schedule{Warmup: cfg.WarmupSteps, Total: cfg.Steps * pc.NumIterations, MinLRRatio: cfg.MinLRRatio},
 		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x726c747261696e)),
 		kl:    NewAdaptiveKL(*pc),
+		Comm:  comm,
+	}
+	if err := t.syncModels(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -121,41 +132,71 @@ func (t *Trainer) build(ctx context.Context) (*Batch, int, string, error) {
 	P, G := t.Cfg.PromptsPerStep, pc.GroupSize
 	in := BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step + 1,
 		Streams: Streams{Seed: t.Cfg.Seed, Step: t.step + 1}}
+	c := t.comm()
+	lo, hi := shard(c, P)
+	in.RowBase = lo
 	if !pc.DynamicSampling {
-		in.Examples = t.nextExamples(P)
+		in.Examples = t.nextExamples(P)[lo:hi]
 		b, err := t.Builder.Build(ctx, t.Policy, in)
 		return b, 1, "", err
 	}
-	ds := NewDynamicSampler[int](P, G, pc.MaxGenBatches)
+	// Each rank fills its own shard of informative groups; the rounds stay
+	// collective, so every rank draws the same examples (the data cursor
+	// must not diverge) until every rank is done.
+	ds := NewDynamicSampler[int](hi-lo, G, pc.MaxGenBatches)
 	b := &Batch{}
+	var full bool
+	var short error // the sampler ran out of rounds
 	for {
-		in.Examples = t.nextExamples(P)
-		in.Streams.Round = ds.Rounds()
-		nb, err := t.Builder.Build(ctx, t.Policy, in)
-		if err != nil {
-			return nil, ds.Rounds(), "", err
-		}
-		idx := make([]int, nb.Len())
-		verdict := make([]float32, nb.Len())
-		for i := range nb.Episodes {
-			idx[i] = i
-			verdict[i] = nb.Episodes[i].Final().Correct(t.Cfg.CorrectThreshold)
-		}
-		had := len(ds.Rows())
-		full, err := ds.Add(idx, verdict)
-		b.Append(nb, ds.Rows()[had:])
-		if full {
-			return b, ds.Rounds(), "", nil
-		}
-		if err != nil {
-			if pc.ShortBatch == ShortBatchError {
+		all := t.nextExamples(P)
+		if !full && short == nil {
+			in.Examples = all[lo:hi]
+			in.Streams.Round = ds.Rounds()
+			nb, err := t.Builder.Build(ctx, t.Policy, in)
+			if err != nil {
 				return nil, ds.Rounds(), "", err
 			}
-			return b, ds.Rounds(), fmt.Sprintf("%v; training on the %d groups kept (short_batch = train)", err, ds.Groups()), nil
+			idx := make([]int, nb.Len())
+			verdict := make([]float32, nb.Len())
+			for i := range nb.Episodes {
+				idx[i] = i
+				verdict[i] = nb.Episodes[i].Final().Correct(t.Cfg.CorrectThreshold)
+			}
+			had := len(ds.Rows())
+			full, short = ds.Add(idx, verdict)
+			b.Append(nb, ds.Rows()[had:])
 		}
+		failed := short != nil && pc.ShortBatch == ShortBatchError
+		done, anyFailed, err := t.allDone(full || short != nil, failed)
+		switch {
+		case err != nil:
+			return nil, ds.Rounds(), "", err
+		case anyFailed:
+			if short == nil {
+				short = errors.New("rl: dynamic sampling ran out of generation rounds on another rank (short_batch = error)")
+			}
+			return nil, ds.Rounds(), "", short
+		case !done:
+			continue
+		case short != nil:
+			return b, ds.Rounds(), fmt.Sprintf("%v; training on the %d groups kept (short_batch = train)", short, ds.Groups()), nil
+		}
+		return b, ds.Rounds(), "", nil
 	}
 }
 
+// allDone reports whether every rank is done and whether any failed.
+func (t *Trainer) allDone(done, failed bool) (allDone, anyFailed bool, err error) {
+	left, bad := 0.0, 0.0
+	if !done {
+		left = 1
+	}
+	if failed {
+		bad = 1
+	}
+	err = allSum(t.comm(), &left, &bad)
+	return left == 0, bad > 0, err
+}
 // Step runs one rollout batch and NumIterations optimiser steps on it.
 func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	b, rounds, warn, err := t.build(ctx)
@@ -179,9 +220,15 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 			met[k] = v
 		}
 	}
-	if b.Len() == 0 {
+	total := float64(b.Len())
+	if err := allSum(t.comm(), &total); err != nil {
+		return res, err
+	}
+	if total == 0 {
 		// Every group had constant rewards: nothing to learn from.
-		t.logRolloutMetrics(met, b)
+		if err := t.logRolloutMetrics(met, b); err != nil {
+			return res, err
+		}
 		met["skipped"] = 1
 		res.Skipped = true
 		return res, nil
@@ -199,7 +246,9 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	}
 	trainS := time.Since(t0).Seconds()
 
-	t.logRolloutMetrics(met, b)
+	if err := t.logRolloutMetrics(met, b); err != nil {
+		return res, err
+	}
 	met["train_s"] = trainS
 	tokens := 0
 	for _, r := range rows {
@@ -263,11 +312,17 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		}
 	}
 	adv := alg.Advantages(AdvantageInput{Rewards: cols.rewards, Groups: cols.spans, Correct: correct, Mask: cols.mask,
-		OldLogP: cols.oldLP, RefLogP: refLP, Values: oldV, Beta: beta, KLWeight: cols.klWeight})
+		OldLogP: cols.oldLP, RefLogP: refLP, Values: oldV, Beta: beta, KLWeight: cols.klWeight, Reduce: t.reducer()})
 	for i, r := range rows {
 		res.Batch.Episodes[r.Episode].Turns[r.Turn].Advantage = adv.Seq[i]
 	}
-	z := NewNormalizer(pc.LossType, Count(cols.mask), pc.MaxCompletionLen, nMicro)
+	// The normaliser's counts are global: summed over the ranks.
+	cnt := Count(cols.mask)
+	micro := float64(nMicro)
+	if err := allSum(t.comm(), &cnt.Seqs, &cnt.Tokens, &micro); err != nil {
+		return err
+	}
+	z := NewNormalizer(pc.LossType, cnt, pc.MaxCompletionLen, int(micro))
 
 	var stats Stats
 	var lossSum, normSum float64
@@ -307,6 +362,15 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 			}
 			m.Backward(out.DLogP, out.DEntropy, dV)
 		}
+		// Every rank takes the same step: gradients and loss are summed first.
+		if c := t.comm(); c.Size() > 1 {
+			if err := c.AllReduceSum(m.G.Data); err != nil {
+				return fmt.Errorf("step %d: all-reduce gradients: %w", t.step, err)
+			}
+			if err := allSum(c, &loss); err != nil {
+				return err
+			}
+		}
 		norm := nn.ClipGradNorm(m.G.Data, t.Cfg.MaxGradNorm)
 		if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(norm) || math.IsInf(norm, 0) {
 			t.nonFinite++
@@ -330,22 +394,28 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		met["loss"] = lossSum / float64(updates)
 		met["grad_norm"] = normSum / float64(updates)
 	}
+	if err := allSum(t.comm(), stats.fields()...); err != nil {
+		return err
+	}
 	for k, v := range stats.Metrics() {
 		met[k] = v
 	}
 	met["beta"] = beta
 	if pc.TargetKL > 0 {
 		if kl, ok := met["kl"]; ok {
-			t.kl.Update(kl, N)
+			t.kl.Update(kl, int(cnt.Seqs))
 		}
 	}
 	return nil
 }
 
 // logRolloutMetrics adds the reward, length and timing metrics of a batch
-// under TRL's names, over its solve turns.
-func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) {
-	turns := b.Turns(RoleSolve)
+// under TRL's names, over its solve turns (on rank 0, every rank's).
+func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) error {
+	turns, err := t.gatherSolveTurns(b)
+	if err != nil {
+		return err
+	}
 	totals := make([]rewards.Result, len(turns))
 	parts := make([][]rewards.Result, len(turns))
 	for i, tu := range turns {
@@ -358,7 +428,7 @@ func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) {
 	met["score_s"] = b.ScoreSeconds
 	N := len(turns)
 	if N == 0 {
-		return
+		return nil
 	}
 	var acc, scored, length, clipped float64
 	r := make([]float32, N)
@@ -388,6 +458,7 @@ func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) {
 		}
 	}
 	met["frac_reward_zero_std"] = float64(zero) / float64(len(spans))
+	return nil
 }
 
 // newRand returns a PCG generator for (seed, stream).

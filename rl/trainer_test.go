@@ -91,7 +91,7 @@ func (r *tinyRun) trainer(t *testing.T, algo string, tc rl.TrainConfig, tweak fu
 	if pc.Beta > 0 {
 		ref = pol.Model.Clone()
 	}
-	tr, err := rl.NewTrainer(tc, a, pol, ref, rl.SingleTurn{Reward: r.reward}, r.reward, r.train)
+	tr, err := rl.NewTrainer(tc, a, pol, ref, rl.SingleTurn{Reward: r.reward}, r.reward, r.train, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,9 @@ var plotSpecs = []plotSpec{
 // Plot writes the PNG curves of the run so far into the run folder. The
 // accuracy plot also shows the held-out evaluations.
 func (l *RunLog) Plot() error {
+	if l == nil {
+		return nil
+	}
 	for _, spec := range plotSpecs {
 		p := plot.New()
 		p.Title.Text = spec.title

@@ -16,7 +16,8 @@ import (
 
 // RunLog writes a run's output folder: metrics.jsonl (one object per step,
 // TRL's metric names), samples.jsonl (a few completions per step with their
-// rewards and advantages), summary.json and PNG plots.
+// rewards and advantages), summary.json and PNG plots. A nil *RunLog writes
+// nothing: the ranks of a data-parallel run other than rank 0 hold one.
 type RunLog struct {
 	Dir     string
 	metrics *os.File
@@ -66,6 +67,9 @@ func finiteMap(m map[string]float64) map[string]float64 {
 
 // Step appends one step's metrics (with "step" set) to metrics.jsonl.
 func (l *RunLog) Step(step int, met map[string]float64) error {
+	if l == nil {
+		return nil
+	}
 	m := finiteMap(met)
 	m["step"] = float64(step)
 	l.History = append(l.History, m)
@@ -101,6 +105,9 @@ func optFloat(v float64) *float64 {
 // Samples writes up to n turns of a step's batch to samples.jsonl, spread
 // over the batch.
 func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) error {
+	if l == nil {
+		return nil
+	}
 	b := res.Batch
 	if b == nil || n <= 0 {
 		return nil
@@ -140,8 +147,18 @@ func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) err
 	return l.sw.Flush()
 }
 
+// AddEval records an evaluation taken after step rollout batches.
+func (l *RunLog) AddEval(step int, r rl.EvalResult) {
+	if l != nil {
+		l.Evals = append(l.Evals, StepEval{Step: step, Eval: r})
+	}
+}
+
 // Close flushes and closes the log files.
 func (l *RunLog) Close() error {
+	if l == nil {
+		return nil
+	}
 	l.mw.Flush()
 	l.sw.Flush()
 	err1 := l.metrics.Close()
@@ -167,6 +184,9 @@ type Summary struct {
 
 // WriteSummary writes summary.json atomically (temp file, rename).
 func (l *RunLog) WriteSummary(s Summary) error {
+	if l == nil {
+		return nil
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

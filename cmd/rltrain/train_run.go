@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rltrain/rltrain/data"
+	"github.com/rltrain/rltrain/dist"
 	"github.com/rltrain/rltrain/nn"
 	"github.com/rltrain/rltrain/rl"
 	"github.com/rltrain/rltrain/run"
@@ -65,9 +66,24 @@ func runTrain(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	comm, err := dist.Open()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	defer dist.Guard(comm)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err = train(ctx, cfg, os.Stdout)
+	var stdout io.Writer = os.Stdout
+	if comm.Rank() != 0 {
+		stdout = io.Discard // rank 0 speaks and writes for the job
+	}
+	err = train(ctx, cfg, comm, stdout)
+	if err != nil && comm.Size() > 1 {
+		// The other ranks may be waiting in a collective: end the job.
+		fmt.Fprintf(os.Stderr, "rltrain: rank %d of %d: %v\n", comm.Rank(), comm.Size(), err)
+		comm.Abort(1)
+	}
 	if cfg.Out.MemProfile != "" {
 		f, ferr := os.Create(cfg.Out.MemProfile)
 		if ferr != nil {
@@ -80,7 +96,8 @@ func runTrain(args []string) error {
 	return err
 }
 
-func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
+func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer) error {
+	primary := comm.Rank() == 0
 	start := time.Now()
 	resolved, _ := json.MarshalIndent(cfg, "", "  ")
 	fmt.Fprintf(stdout, "rltrain %s: resolved config\n%s\n", cfg.Algo.Algo, resolved)
@@ -88,8 +105,8 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s\n",
-		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath())
+	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s; %d rank(s)\n",
+		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath(), comm.Size())
 
 	// The starting policy.
 	var model *nn.Model
@@ -118,7 +135,7 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 		if withSol, err = riseDemos(cfg, withSol, stdout); err != nil {
 			return err
 		}
-		ws, err := warmstart.Build(cfg.Warm.Build, withSol, evalEx, cfg.Warm.Cache, stdout)
+		ws, err := buildWarmStart(cfg, comm, withSol, evalEx, stdout)
 		if err != nil {
 			return err
 		}
@@ -136,7 +153,7 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if cfg.Algo.Policy().Beta > 0 {
 		ref = model.Clone()
 	}
-	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, rl.SingleTurn{Reward: reward}, reward, trainEx)
+	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, rl.SingleTurn{Reward: reward}, reward, trainEx, comm)
 	if err != nil {
 		return err
 	}
@@ -147,26 +164,30 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if rise != nil {
 		tr.Stages = append(tr.Stages, rise)
 	}
-	log, err := run.OpenRunLog(cfg.Out.Out)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	if err := os.WriteFile(filepath.Join(cfg.Out.Out, "config.json"), append(resolved, '\n'), 0o644); err != nil {
-		return err
+	var log *run.RunLog // nil on ranks other than 0: they write nothing
+	if primary {
+		if log, err = run.OpenRunLog(cfg.Out.Out); err != nil {
+			return err
+		}
+		defer log.Close()
+		if err := os.WriteFile(filepath.Join(cfg.Out.Out, "config.json"), append(resolved, '\n'), 0o644); err != nil {
+			return err
+		}
 	}
 
 	evaluate := func(step int) (rl.EvalResult, error) {
 		t0 := time.Now()
-		r, err := pol.Evaluate(ctx, evalEx, reward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
+		r, err := pol.EvaluateDist(ctx, comm, evalEx, reward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
 		if err != nil {
 			return r, err
 		}
 		fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", step, r, time.Since(t0).Seconds())
-		if err := riseEval(ctx, rise, pol, evalEx, cfg, reward, step, &r, stdout); err != nil {
-			return r, err
+		if primary {
+			if err := riseEval(ctx, rise, pol, evalEx, cfg, reward, step, &r, stdout); err != nil {
+				return r, err
+			}
 		}
-		log.Evals = append(log.Evals, run.StepEval{Step: step, Eval: r})
+		log.AddEval(step, r)
 		return r, nil
 	}
 	before, err := evaluate(0)
@@ -175,10 +196,18 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	}
 	prog := run.NewProgress(stdout, cfg.Train.Steps)
 	after := before
-	saveCkpt := func(name string) error { return run.SaveCheckpoint(filepath.Join(cfg.Out.Out, name), model, tok) }
+	saveCkpt := func(name string) error {
+		if !primary {
+			return nil
+		}
+		return run.SaveCheckpoint(filepath.Join(cfg.Out.Out, name), model, tok)
+	}
 	steps := 0
 	for s := 1; s <= cfg.Train.Steps; s++ {
-		if ctx.Err() != nil {
+		if stop, err := stopAll(ctx, comm); err != nil || stop {
+			if err != nil {
+				return err
+			}
 			fmt.Fprintln(stdout, "interrupted: saving what was done")
 			break
 		}
@@ -231,5 +260,5 @@ func train(ctx context.Context, cfg runConfig, stdout io.Writer) error {
 	if math.IsNaN(after.Pass1) {
 		return errors.New("evaluation produced no score")
 	}
-	return nil
+	return paramChecksum(comm, model, stdout)
 }
