@@ -87,7 +87,7 @@ func TestRISEEveryAlgo(t *testing.T) {
 			if pc.GroupSize == 1 {
 				tc.PromptsPerStep = 16
 			}
-			tr, err := rl.NewTrainer(tc, a, pol, ref, rl.SingleTurn{Reward: run.reward}, run.reward, run.train)
+			tr, err := rl.NewTrainer(tc, a, pol, ref, rl.SingleTurn{Reward: run.reward}, run.reward, run.train, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

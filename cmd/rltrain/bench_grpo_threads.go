@@ -45,7 +45,7 @@ func benchGRPOThreads(ctx context.Context, cfg BenchGRPOConfig, mc nn.Config, to
 	tc.Temperature = 1
 	tc.Seed = cfg.Seed
 	tc.IgnoreEOS = cfg.ForceLength
-	tr, err := rl.NewTrainer(tc, algo, pol, nil, rl.SingleTurn{Reward: reward}, reward, exs)
+	tr, err := rl.NewTrainer(tc, algo, pol, nil, rl.SingleTurn{Reward: reward}, reward, exs, nil)
 	if err != nil {
 		return res, fmt.Errorf("bench grpo: %w", err)
 	}

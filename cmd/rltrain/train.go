@@ -104,6 +104,7 @@ type runConfig struct {
 	Warm  warmConfig     `json:"warm_start"`
 	Out   outputConfig   `json:"output"`
 	Rise  riseConfig     `json:"rise"`
+	Score scoreConfig    `json:"score"`
 }
 
 func defaultRunConfig(algo string) (runConfig, error) {
@@ -134,8 +135,9 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Eval:  ec,
 		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
 			JSONL: data.DefaultJSONLConfig(), Gen: gen},
-		Warm: warmConfig{Build: warmstart.DefaultConfig()},
-		Rise: riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
+		Warm:  warmConfig{Build: warmstart.DefaultConfig()},
+		Rise:  riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
+		Score: defaultScoreConfig(),
 	}, nil
 }
 
@@ -201,6 +203,7 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	bindStruct(fs, &cfg.Warm.Build.SFT, "sft-", "nn.SFTConfig", flagHelp)
 	bindStruct(fs, &cfg.Out, "", "outputConfig", flagHelp)
 	bindRiseFlags(fs, &cfg.Rise)
+	bindScoreFlags(fs, &cfg.Score)
 }
 
 // parseRunConfig resolves defaults → --config → flags.
@@ -213,6 +216,7 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("--algo: %w", err)
 	}
+	scoreDefaults(args, &cfg)
 	if path, ok := scanFlag(args, "config"); ok {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -254,6 +258,9 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 		if err := cfg.Rise.Demos.Validate(); err != nil {
 			return cfg, fmt.Errorf("--verify-demos: %w", err)
 		}
+	}
+	if err := cfg.Score.validate(cfg.Algo, cfg.Rise.Enable); err != nil {
+		return cfg, err
 	}
 	if pc := cfg.Algo.Policy(); cfg.Train.MicroBatch > 0 && pc.GroupSize > 0 && cfg.Train.PromptsPerStep*pc.GroupSize < 1 {
 		return cfg, errors.New("empty batch")

@@ -135,6 +135,9 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 		if withSol, err = riseDemos(cfg, withSol, stdout); err != nil {
 			return err
 		}
+		if withSol, err = scoreDemos(cfg.Score, cfg.Task.Data == "" && cfg.Warm.SFTData == "", withSol, stdout); err != nil {
+			return err
+		}
 		ws, err := buildWarmStart(cfg, comm, withSol, evalEx, stdout)
 		if err != nil {
 			return err
@@ -153,9 +156,20 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 	if cfg.Algo.Policy().Beta > 0 {
 		ref = model.Clone()
 	}
-	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, rl.SingleTurn{Reward: reward}, reward, trainEx, comm)
+	score, err := scoreBuilder(cfg.Score, cfg.Algo, cfg.Train.CorrectThreshold, reward)
 	if err != nil {
 		return err
+	}
+	var builder rl.EpisodeBuilder = rl.SingleTurn{Reward: reward}
+	if score != nil {
+		builder = score
+	}
+	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, builder, reward, trainEx, comm)
+	if err != nil {
+		return err
+	}
+	if score != nil {
+		tr.Stages = append(tr.Stages, score) // its score/ metrics of each step
 	}
 	rise, err := riseStage(cfg)
 	if err != nil {
@@ -184,6 +198,9 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 		fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", step, r, time.Since(t0).Seconds())
 		if primary {
 			if err := riseEval(ctx, rise, pol, evalEx, cfg, reward, step, &r, stdout); err != nil {
+				return r, err
+			}
+			if err := scoreEval(ctx, score, pol, evalEx, cfg.Eval, cfg.Train.Seed, reward, step, &r, stdout); err != nil {
 				return r, err
 			}
 		}

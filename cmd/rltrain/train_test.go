@@ -54,6 +54,9 @@ func TestEveryConfigFieldHasAFlag(t *testing.T) {
 		collectFlags(t, reflect.ValueOf(cfg.Rise.Stage), "rise-", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Rise.Demos), "verify-demos-", nil, want)
 		want["rise"] = true
+		collectFlags(t, reflect.ValueOf(cfg.Score.RL), "score-", nil, want)
+		collectFlags(t, reflect.ValueOf(cfg.Score.Demos), "correct-demos-", nil, want)
+		want["turns"] = true
 		for name := range want {
 			if fs.Lookup(name) == nil {
 				t.Errorf("%s: config field without a flag: --%s", algo, name)
