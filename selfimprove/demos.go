@@ -113,8 +113,9 @@ func countdownVerifyDemo(ex data.Example, cfg DemoConfig, rng *rand.Rand, scale 
 }
 
 // countdownCandidate draws a candidate solution in the model's own format:
-// the gold solution, a wrong play that claims success, the gold solution
-// with one number changed, or a solution cut before its answer.
+// the gold solution, a wrong play whose last step claims the target (as a
+// small model's wrong solutions do), the gold solution with one number
+// changed, or a solution cut before its answer.
 func countdownCandidate(ex data.Example, nums []int64, target int64, cfg DemoConfig, rng *rand.Rand) string {
 	u := rng.Float64()
 	switch {
@@ -129,6 +130,12 @@ func countdownCandidate(ex data.Example, nums []int64, target int64, cfg DemoCon
 	if rng.IntN(3) > 0 {
 		for range 20 {
 			if expr, steps, ok := data.CountdownAttempt(nums, target, false, rng); ok {
+				// A wrong solution of a small model claims the target in its
+				// last step ("2*3=7 yes."): its worked steps cannot be
+				// trusted, so a check that copies them instead of
+				// recomputing from the answer is wrong on these demos.
+				last := steps[len(steps)-1]
+				steps[len(steps)-1] = last[:strings.LastIndex(last, "=")+1] + strconv.FormatInt(target, 10)
 				return "<think>" + strings.Join(steps, ", ") + " yes.</think><answer>" + expr + "</answer>"
 			}
 		}
