@@ -373,6 +373,11 @@ func loadParams(dir string, cfg Config, p *Params) error {
 	if err != nil {
 		return err
 	}
+	return loadParamsFrom(dir, tensors, cfg, p)
+}
+
+// loadParamsFrom is loadParams over the tensors of dir already opened.
+func loadParamsFrom(dir string, tensors map[string]stTensor, cfg Config, p *Params) error {
 	for _, n := range p.Named() {
 		t, ok := tensors[n.Name]
 		if !ok {

@@ -28,11 +28,33 @@ func LoadModelHF(dir string) (*Model, HFConfig, error) {
 	if err != nil {
 		return nil, HFConfig{}, err
 	}
+	if err := hc.Config.Validate(); err != nil {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint %s: %w", dir, err)
+	}
+	tensors, err := openCheckpointTensors(dir)
+	if err != nil {
+		return nil, HFConfig{}, err
+	}
+	// A config.json that declares far more parameters than the weight files
+	// hold is refused before the model's slabs are allocated (a smaller
+	// shortfall is a missing tensor, which loading names precisely, after
+	// an allocation no larger than the files).
+	var have int64
+	for _, t := range tensors {
+		n := int64(1)
+		for _, d := range t.info.Shape {
+			n *= int64(d)
+		}
+		have += n
+	}
+	if want := hc.Config.ParamCount(); want > 2*have+1<<20 {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint %s: %s declares %d parameters but the weight files hold %d values: the config and the weights do not belong together", dir, ConfigFile, want, have)
+	}
 	m, err := NewModel(hc.Config)
 	if err != nil {
 		return nil, HFConfig{}, fmt.Errorf("load checkpoint %s: %w", dir, err)
 	}
-	if err := loadParams(dir, hc.Config, m.P); err != nil {
+	if err := loadParamsFrom(dir, tensors, hc.Config, m.P); err != nil {
 		return nil, HFConfig{}, err
 	}
 	return m, hc, nil

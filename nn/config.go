@@ -55,6 +55,14 @@ func ConfigM() Config {
 func (c Config) HeadSize() int { return c.Dim / c.NHeads }
 
 // Validate checks the configuration and says how to fix it.
+// Limits on a Config: generous (Llama-3 70B has dim 8192, vocab 128256,
+// 80 layers) but small enough that ParamCount cannot overflow an int64.
+const (
+	maxDim    = 1 << 20
+	maxLayers = 1 << 12
+	maxParams = 1 << 37 // 128 G parameters, 512 GiB of float32
+)
+
 func (c Config) Validate() error {
 	var errs []error
 	pos := func(name string, v int) {
@@ -83,6 +91,24 @@ func (c Config) Validate() error {
 	}
 	if c.NormEps <= 0 {
 		errs = append(errs, fmt.Errorf("rms_norm_eps = %g: must be > 0 (1e-5 or 1e-6 are usual)", c.NormEps))
+	}
+	// Bounds far beyond any model this trainer can hold, so that a corrupt
+	// config.json fails here instead of in an allocation of its declared size,
+	// and so that the size computations below cannot overflow.
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"vocab_size", c.VocabSize}, {"hidden_size", c.Dim}, {"intermediate_size", c.FFNDim},
+		{"max_position_embeddings", c.MaxSeqLen}, {"num_attention_heads", c.NHeads}} {
+		if d.v > maxDim {
+			errs = append(errs, fmt.Errorf("%s = %d: larger than %d, far beyond a model this trainer can hold (a corrupt config.json?)", d.name, d.v, maxDim))
+		}
+	}
+	if c.NLayers > maxLayers {
+		errs = append(errs, fmt.Errorf("num_hidden_layers = %d: larger than %d (a corrupt config.json?)", c.NLayers, maxLayers))
+	}
+	if len(errs) == 0 && c.ParamCount() > maxParams {
+		errs = append(errs, fmt.Errorf("the config declares %d parameters, more than the %d this trainer can hold in memory (a corrupt config.json?)", c.ParamCount(), int64(maxParams)))
 	}
 	return errors.Join(errs...)
 }

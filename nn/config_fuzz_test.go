@@ -144,9 +144,11 @@ func exactParamCount(c Config) *big.Int {
 // with "fatal error: runtime: out of memory" (not a recoverable panic), and
 // dimensions whose products overflow int64 make ParamCount (and NewParams'
 // slab size) wrap. Remove the Skip once Validate (or LoadModelHF, against
-// the size of the safetensors data) rejects such shapes.
+// the size of the safetensors data) rejects such shapes. Fixed: Validate
+// bounds every dimension and the parameter count, and LoadModelHF compares
+// the declared count with the values the weight files hold before it
+// allocates.
 func TestHFConfigAbsurdShapes(t *testing.T) {
-	t.Skip("known bug: nn.Config.Validate accepts absurd shapes (see the comment); fix in nn/config.go or nn/checkpoint_model.go")
 	overflow := Config{VocabSize: 2, Dim: 1 << 32, NLayers: 1, NHeads: 2, NKVHeads: 2, FFNDim: 1 << 32, MaxSeqLen: 1, RopeTheta: 1, NormEps: 1}
 	if overflow.Validate() == nil && exactParamCount(overflow).Cmp(big.NewInt(overflow.ParamCount())) != 0 {
 		t.Errorf("Validate accepts %+v, whose ParamCount %d wraps (exactly %v)", overflow, overflow.ParamCount(), exactParamCount(overflow))
