@@ -171,13 +171,17 @@ func (l *RunLog) Close() error {
 
 // Summary is summary.json.
 type Summary struct {
-	Algo        string         `json:"algorithm"`
-	Task        string         `json:"task"`
-	Steps       int            `json:"steps"`
-	WallSeconds float64        `json:"wall_time_s"`
-	EvalBefore  rl.EvalResult  `json:"eval_before"`
-	EvalAfter   rl.EvalResult  `json:"eval_after"`
-	Gain        float64        `json:"pass@1_gain"`
+	Algo        string        `json:"algorithm"`
+	Task        string        `json:"task"`
+	Steps       int           `json:"steps"`
+	WallSeconds float64       `json:"wall_time_s"`
+	EvalBefore  rl.EvalResult `json:"eval_before"`
+	// EvalAfter and Gain are nil when the run was interrupted: a model
+	// stopped part-way is not "after".
+	EvalAfter *rl.EvalResult `json:"eval_after,omitempty"`
+	Gain      *float64       `json:"pass@1_gain,omitempty"`
+	// Interrupted says how an interrupted run ended ("exit 130"); empty when it finished.
+	Interrupted string         `json:"interrupted,omitempty"`
 	Config      any            `json:"config"`
 	Extra       map[string]any `json:"extra,omitempty"`
 }

@@ -86,6 +86,10 @@ func main() {
 			return
 		}
 		fmt.Fprintf(os.Stderr, "rltrain %s: %v\n", c.name, err)
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }

@@ -92,6 +92,9 @@ type outputConfig struct {
 	MemProfile string `json:"memprofile"`
 	// PprofAddr serves net/http/pprof on this address (e.g. localhost:6060).
 	PprofAddr string `json:"pprof_addr"`
+	// Overwrite lets --out name a folder that holds a finished run
+	// (summary.json); without it such a folder is refused.
+	Overwrite bool `json:"overwrite"`
 }
 
 // runConfig is everything `rltrain --algo X` reads. Precedence: the
@@ -241,6 +244,19 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if cfg.Warm.Init != "" {
+		// The checkpoint fixes the model: shape flags would be recorded in
+		// config.json without taking effect.
+		var shape []string
+		fs.Visit(func(f *flag.Flag) {
+			if strings.HasPrefix(f.Name, "model-") || strings.HasPrefix(f.Name, "warm-") || strings.HasPrefix(f.Name, "sft-") {
+				shape = append(shape, "--"+f.Name)
+			}
+		})
+		if len(shape) > 0 {
+			return cfg, fmt.Errorf("%s: the model comes from --init %s, so warm-start and model-shape flags do not apply; drop them or drop --init", strings.Join(shape, ", "), cfg.Warm.Init)
+		}
 	}
 	if err := cfg.Algo.Validate(); err != nil {
 		return cfg, err

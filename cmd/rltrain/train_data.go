@@ -51,6 +51,13 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 			return nil, nil, nil, name, fmt.Errorf("--data %s: no training examples left after the held-out split", tc.Data)
 		}
 	}
+	if len(evalEx) == 0 {
+		what := "no held-out examples: the held-out split is empty; raise --eval-frac or give --eval-data"
+		if tc.EvalData != "" {
+			what = fmt.Sprintf("no held-out examples: --eval-data %s holds none", tc.EvalData)
+		}
+		return nil, nil, nil, name, fmt.Errorf("%s (a run needs held-out problems to report before and after)", what)
+	}
 	switch {
 	case tc.Reward != "":
 		reward, err = rewards.ParseSpec(tc.Reward, rewards.SpecOptions{MaxCompletionLen: pc.MaxCompletionLen})

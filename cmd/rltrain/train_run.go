@@ -10,13 +10,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
-	_ "net/http/pprof"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
@@ -29,81 +24,23 @@ import (
 	"github.com/rltrain/rltrain/warmstart"
 )
 
-func runTrain(args []string) error {
-	cfg, err := parseRunConfig(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	if cfg.Out.Threads > 0 {
-		tensor.SetThreads(cfg.Out.Threads)
-	}
-	if cfg.Out.Out == "" {
-		cfg.Out.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
-	}
-	if cfg.Warm.Cache == "" && !cfg.Warm.NoCache {
-		if d, err := os.UserCacheDir(); err == nil {
-			cfg.Warm.Cache = filepath.Join(d, "rltrain")
-		}
-	}
-	if cfg.Warm.NoCache {
-		cfg.Warm.Cache = ""
-	}
-	if cfg.Out.PprofAddr != "" {
-		go func() {
-			if err := http.ListenAndServe(cfg.Out.PprofAddr, nil); err != nil {
-				fmt.Fprintf(os.Stderr, "pprof server: %v\n", err)
-			}
-		}()
-	}
-	if cfg.Out.CPUProfile != "" {
-		f, err := os.Create(cfg.Out.CPUProfile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	comm, err := dist.Open()
-	if err != nil {
-		return err
-	}
-	defer comm.Close()
-	defer dist.Guard(comm)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var stdout io.Writer = os.Stdout
-	if comm.Rank() != 0 {
-		stdout = io.Discard // rank 0 speaks and writes for the job
-	}
-	err = train(ctx, cfg, comm, stdout)
-	if err != nil && comm.Size() > 1 {
-		// The other ranks may be waiting in a collective: end the job.
-		fmt.Fprintf(os.Stderr, "rltrain: rank %d of %d: %v\n", comm.Rank(), comm.Size(), err)
-		comm.Abort(1)
-	}
-	if cfg.Out.MemProfile != "" {
-		f, ferr := os.Create(cfg.Out.MemProfile)
-		if ferr != nil {
-			return errors.Join(err, fmt.Errorf("--memprofile: %w", ferr))
-		}
-		runtime.GC()
-		pprof.WriteHeapProfile(f)
-		f.Close()
-	}
-	return err
-}
-
-func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer) error {
+func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) error {
 	primary := comm.Rank() == 0
+	// Steps and evaluations run to their end: an interrupt is seen between
+	// steps (stopAll), so no step is cut short and no evaluation scores a
+	// half-finished rollout.
+	ctx := context.WithoutCancel(intr.ctx)
+	if primary {
+		if err := refuseFinishedRun(cfg); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	resolved, _ := json.MarshalIndent(cfg, "", "  ")
 	fmt.Fprintf(stdout, "rltrain %s: resolved config\n%s\n", cfg.Algo.Algo, resolved)
 	trainEx, evalEx, reward, taskName, err := taskData(cfg)
 	if err != nil {
-		return err
+		return badInput(err)
 	}
 	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s; %d rank(s)\n",
 		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath(), comm.Size())
@@ -114,13 +51,13 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 	switch {
 	case cfg.Warm.Init != "":
 		if model, tok, err = warmstart.Load(cfg.Warm.Init); err != nil {
-			return fmt.Errorf("--init: %w", err)
+			return badInput(fmt.Errorf("--init: %w", err))
 		}
 	default:
 		demos := trainEx
 		if cfg.Warm.SFTData != "" {
 			if demos, _, err = data.LoadJSONL(cfg.Warm.SFTData, cfg.Task.JSONL); err != nil {
-				return fmt.Errorf("--sft-data: %w", err)
+				return badInput(fmt.Errorf("--sft-data: %w", err))
 			}
 		}
 		var withSol []data.Example
@@ -130,7 +67,11 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 			}
 		}
 		if len(withSol) == 0 {
-			return errors.New("no demonstrations for the warm start: give --init CHECKPOINT, or --sft-data demos.jsonl with a solution field")
+			src := "the training examples have no solution field"
+			if cfg.Warm.SFTData != "" {
+				src = "--sft-data " + cfg.Warm.SFTData + " holds no example with a solution"
+			}
+			return badInput(fmt.Errorf("no demonstrations for the warm start (%s): give --init CHECKPOINT, or --sft-data demos.jsonl whose lines have a solution field", src))
 		}
 		if withSol, err = riseDemos(cfg, withSol, stdout); err != nil {
 			return err
@@ -221,12 +162,26 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 	}
 	steps := 0
 	for s := 1; s <= cfg.Train.Steps; s++ {
-		if stop, err := stopAll(ctx, comm); err != nil || stop {
+		if stop, err := stopAll(intr.ctx, comm); err != nil || stop {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "interrupted: saving what was done")
-			break
+			ckpt := ""
+			if steps > 0 {
+				ckpt = filepath.Join(cfg.Out.Out, fmt.Sprintf("checkpoint-%d", steps))
+				if err := saveCkpt(filepath.Base(ckpt)); err != nil {
+					return fmt.Errorf("checkpoint at step %d: %w", steps, err)
+				}
+			}
+			sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
+				EvalBefore: before, Config: cfg, Interrupted: fmt.Sprintf("exit %d", intr.code())}
+			if err := log.WriteSummary(sum); err != nil {
+				return err
+			}
+			log.Plot()
+			err = interrupted(intr, steps, cfg.Train.Steps, ckpt)
+			fmt.Fprintln(stdout, err)
+			return err
 		}
 		res, err := tr.Step(ctx)
 		if err != nil {
@@ -266,8 +221,9 @@ func train(ctx context.Context, cfg runConfig, comm dist.Comm, stdout io.Writer)
 	if err := saveCkpt("final"); err != nil {
 		return fmt.Errorf("final checkpoint: %w", err)
 	}
+	gain := after.Pass1 - before.Pass1
 	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
-		EvalBefore: before, EvalAfter: after, Gain: after.Pass1 - before.Pass1, Config: cfg}
+		EvalBefore: before, EvalAfter: &after, Gain: &gain, Config: cfg}
 	if err := log.WriteSummary(sum); err != nil {
 		return err
 	}
