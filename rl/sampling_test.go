@@ -57,7 +57,6 @@ func TestDynamicSampler(t *testing.T) {
 	}
 }
 
-
 func TestMaskTruncated(t *testing.T) {
 	m := [][]float32{{1, 1}, {1, 0, 1}}
 	got := MaskTruncated(m, []bool{true, false})

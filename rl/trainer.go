@@ -197,6 +197,7 @@ func (t *Trainer) allDone(done, failed bool) (allDone, anyFailed bool, err error
 	err = allSum(t.comm(), &left, &bad)
 	return left == 0, bad > 0, err
 }
+
 // Step runs one rollout batch and NumIterations optimiser steps on it.
 func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	b, rounds, warn, err := t.build(ctx)

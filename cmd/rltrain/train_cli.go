@@ -90,4 +90,3 @@ func runTrain(args []string) error {
 	}
 	return err
 }
-
