@@ -43,6 +43,7 @@ type Trainer struct {
 	Sched  nn.Schedule
 
 	rng       *rand.Rand
+	src       *rand.PCG // rng's source, saved for an exact resume
 	kl        AdaptiveKL
 	step      int // rollout batches done
 	nonFinite int
@@ -77,11 +78,13 @@ func NewTrainer(cfg TrainConfig, algo Config, pol *Policy, ref *nn.Model, builde
 	}
 	adam := nn.DefaultAdamWConfig()
 	adam.LR, adam.WeightDecay = cfg.LR, cfg.WeightDecay
+	src := rand.NewPCG(cfg.Seed, 0x726c747261696e)
 	t := &Trainer{
 		Cfg: cfg, Algo: algo, Policy: pol, Ref: ref, Builder: builder, Reward: reward, Train: train,
 		Opt:   nn.NewAdamW(adam, pol.Model),
 		Sched: nn.Schedule{Warmup: cfg.WarmupSteps, Total: cfg.Steps * pc.NumIterations, MinLRRatio: cfg.MinLRRatio},
-		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x726c747261696e)),
+		rng:   rand.New(src),
+		src:   src,
 		kl:    NewAdaptiveKL(*pc),
 		Comm:  comm,
 	}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"io"
 	"math"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -242,5 +244,85 @@ func TestRolloutIgnoreEOS(t *testing.T) {
 	b = build()
 	if stopped, full := count(b); stopped != 0 || full != b.Len() {
 		t.Errorf("IgnoreEOS: %d of %d completions stopped, %d ran to the cap of %d; want 0 and all", stopped, b.Len(), full, maxNew)
+	}
+}
+
+// TestResumeExact: two steps, a save of the weights and the trainer state,
+// then two more steps in a fresh trainer restored from them, end bitwise
+// where four uninterrupted steps do, metrics included (timings aside).
+func TestResumeExact(t *testing.T) {
+	defer tensor.SetThreads(tensor.SetThreads(2))
+	run := newTinyRun(t, 150)
+	initial := slices.Clone(run.pol.Model.P.Data)
+	for _, algo := range []string{"grpo", "dapo", "ppo"} {
+		t.Run(algo, func(t *testing.T) {
+			tc := rl.DefaultTrainConfig()
+			tc.Steps, tc.PromptsPerStep, tc.LR, tc.Seed = 4, 8, 1e-3, 11
+			fresh := func() *rl.Trainer {
+				copy(run.pol.Model.P.Data, initial)
+				return run.trainer(t, algo, tc, func(pc *rl.PolicyConfig) {
+					pc.MaxGenBatches = 3
+					if algo == "grpo" {
+						pc.Beta = 0.05 // a reference model too
+					}
+				})
+			}
+			clean := func(m map[string]float64) map[string]float64 {
+				out := map[string]float64{}
+				for k, v := range m {
+					if k != "rollout_s" && k != "score_s" && k != "train_s" && k != "tokens_per_s" {
+						out[k] = v
+					}
+				}
+				return out
+			}
+			a := fresh()
+			var want []map[string]float64
+			for range 4 {
+				res, err := a.Step(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, clean(res.Metrics))
+			}
+			wantP := slices.Clone(a.Policy.Model.P.Data)
+
+			b := fresh()
+			for range 2 {
+				if _, err := b.Step(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := b.State()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), nn.TrainStateFile)
+			if err := nn.SaveTrainState(path, st); err != nil {
+				t.Fatal(err)
+			}
+			weights := slices.Clone(b.Policy.Model.P.Data)
+			c := fresh()
+			copy(c.Policy.Model.P.Data, weights)
+			st2, err := nn.LoadTrainState(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Restore(st2); err != nil {
+				t.Fatal(err)
+			}
+			for i := 2; i < 4; i++ {
+				res, err := c.Step(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := clean(res.Metrics); !reflect.DeepEqual(got, want[i]) {
+					t.Fatalf("step %d after resume:\n got %v\nwant %v", i+1, got, want[i])
+				}
+			}
+			if !slices.Equal(c.Policy.Model.P.Data, wantP) {
+				t.Fatal("weights after resume differ from an uninterrupted run")
+			}
+		})
 	}
 }
