@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-purego test-avx512 test-mpi vet generate check-generate bench bench-compare fuzz clean
+.PHONY: all build deps test test-purego test-avx512 test-mpi test-resume vet generate check-generate bench bench-compare fuzz clean
 
 all: build
 
@@ -34,6 +34,11 @@ test-avx512:
 test-mpi:
 	bash scripts/test-mpi.sh
 	bash scripts/test-mpi-train.sh
+
+# test-resume: kill -9 a seeded run 20 times at random moments; every resume
+# must end where an uninterrupted run does, bitwise
+test-resume:
+	bash scripts/test-resume.sh 20
 
 # vet: go vet here and cross-arch, so the fallbacks cannot rot
 vet:

@@ -22,6 +22,7 @@ type RunLog struct {
 	Dir     string
 	metrics *os.File
 	samples *os.File
+	evals   *os.File // evals.jsonl: every evaluation, for resuming
 	mw, sw  *bufio.Writer
 	// History keeps every step's metrics for the plots.
 	History []map[string]float64
@@ -50,9 +51,19 @@ func OpenRunLog(dir string) (*RunLog, error) {
 		l.metrics.Close()
 		return nil, err
 	}
-	l.mw, l.sw = bufio.NewWriter(l.metrics), bufio.NewWriter(l.samples)
+	if l.evals, err = os.Create(filepath.Join(dir, evalsFile)); err != nil {
+		l.metrics.Close()
+		l.samples.Close()
+		return nil, err
+	}
+	l.initWriters()
 	return l, nil
 }
+
+// evalsFile records every evaluation of a run, one JSON object per line.
+const evalsFile = "evals.jsonl"
+
+func (l *RunLog) initWriters() { l.mw, l.sw = bufio.NewWriter(l.metrics), bufio.NewWriter(l.samples) }
 
 // finiteMap drops NaN and Inf values, which JSON cannot hold.
 func finiteMap(m map[string]float64) map[string]float64 {
@@ -147,11 +158,22 @@ func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) err
 	return l.sw.Flush()
 }
 
-// AddEval records an evaluation taken after step rollout batches.
-func (l *RunLog) AddEval(step int, r rl.EvalResult) {
-	if l != nil {
-		l.Evals = append(l.Evals, StepEval{Step: step, Eval: r})
+// AddEval records an evaluation taken after step rollout batches (in
+// evals.jsonl too, so that a resumed run still has its eval_before).
+func (l *RunLog) AddEval(step int, r rl.EvalResult) error {
+	if l == nil {
+		return nil
 	}
+	e := StepEval{Step: step, Eval: r}
+	l.Evals = append(l.Evals, e)
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := l.evals.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return l.evals.Sync()
 }
 
 // Close flushes and closes the log files.
@@ -163,6 +185,7 @@ func (l *RunLog) Close() error {
 	l.sw.Flush()
 	err1 := l.metrics.Close()
 	err2 := l.samples.Close()
+	l.evals.Close()
 	if err1 != nil {
 		return err1
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -93,8 +94,14 @@ type outputConfig struct {
 	// PprofAddr serves net/http/pprof on this address (e.g. localhost:6060).
 	PprofAddr string `json:"pprof_addr"`
 	// Overwrite lets --out name a folder that holds a finished run
-	// (summary.json); without it such a folder is refused.
+	// (summary.json); without it such a folder is refused, and a folder
+	// holding an unfinished run is resumed from its last checkpoint.
 	Overwrite bool `json:"overwrite"`
+	// Keep is how many training checkpoints (checkpoint-N) to keep, the
+	// newest; 0 keeps all. Default 0.
+	Keep int `json:"keep"`
+	// Resume is the run folder --resume continues (set by the flag only).
+	Resume string `json:"-"`
 }
 
 // runConfig is everything `rltrain --algo X` reads. Precedence: the
@@ -144,49 +151,6 @@ func defaultRunConfig(algo string) (runConfig, error) {
 	}, nil
 }
 
-// flagHelp holds the usage text of the most used flags; every other flag
-// names the config field it sets.
-var flagHelp = map[string]string{
-	"algo":                  "algorithm: grpo, dr_grpo, dapo, ppo, rloo, reinforce_pp, nft",
-	"config":                "JSON file with any part of the run config (applied before flags)",
-	"task":                  "built-in task: countdown, arithmetic, linear, word",
-	"data":                  "training examples (JSONL) instead of a built-in task",
-	"eval-data":             "held-out examples (JSONL)",
-	"reward":                "rewards and weights, e.g. countdown:1,format:0.1 (default: the task's)",
-	"init":                  "start RL from this checkpoint folder instead of a warm start",
-	"sft-data":              "demonstrations (JSONL prompt+solution) for the warm start",
-	"out":                   "run folder (default runs/<timestamp>)",
-	"steps":                 "rollout batches (each followed by num-iterations updates)",
-	"prompts-per-step":      "prompts per rollout batch (P); the batch has P·G completions",
-	"group-size":            "completions per prompt (G)",
-	"lr":                    "peak learning rate",
-	"beta":                  "KL coefficient to the reference model (0: no reference model)",
-	"max-completion-length": "generation cap in tokens",
-	"eval-k":                "samples per held-out problem for pass@1/pass@k/maj@k",
-	"eval-n":                "held-out problems",
-	"cpuprofile":            "write a CPU profile (phases labelled rollout/score/train)",
-	"memprofile":            "write a heap profile at the end",
-	"pprof-addr":            "serve net/http/pprof here, e.g. localhost:6060",
-	"threads":               "worker threads (0: all cores)",
-}
-
-// scanFlag finds the value of -name/--name in args without parsing them.
-func scanFlag(args []string, name string) (string, bool) {
-	for i, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		a = strings.TrimLeft(a, "-")
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return v, true
-		}
-		if a == name && i+1 < len(args) {
-			return args[i+1], true
-		}
-	}
-	return "", false
-}
-
 // bindRunFlags binds every field of cfg to fs.
 func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	bindStruct(fs, cfg.Algo.Settings, "", fmt.Sprintf("%T", cfg.Algo.Settings)[1:], flagHelp)
@@ -211,7 +175,18 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 
 // parseRunConfig resolves defaults → --config → flags.
 func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
+	// --resume RUN_DIR: the run's own config.json is the base, as --config.
+	resume, resuming := scanFlag(args, "resume")
+	if resuming {
+		if _, given := scanFlag(args, "config"); given {
+			return runConfig{}, errors.New("--resume takes the run's own config.json: drop --config")
+		}
+		args = append([]string{"--config", filepath.Join(resume, "config.json"), "--out", resume}, args...)
+	}
 	algo, _ := scanFlag(args, "algo")
+	if path, ok := scanFlag(args, "config"); ok && algo == "" {
+		algo = configAlgo(path)
+	}
 	if algo == "" {
 		algo = "grpo"
 	}
@@ -238,6 +213,7 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	fs.SetOutput(stderr)
 	fs.String("algo", algo, flagHelp["algo"])
 	fs.String("config", "", flagHelp["config"])
+	fs.StringVar(&cfg.Out.Resume, "resume", "", flagHelp["resume"])
 	bindRunFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -30,10 +30,9 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	// steps (stopAll), so no step is cut short and no evaluation scores a
 	// half-finished rollout.
 	ctx := context.WithoutCancel(intr.ctx)
-	if primary {
-		if err := refuseFinishedRun(cfg); err != nil {
-			return err
-		}
+	rp, err := findResume(cfg, cfg.Out.Resume != "", stdout)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	resolved, _ := json.MarshalIndent(cfg, "", "  ")
@@ -46,9 +45,14 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath(), comm.Size())
 
 	// The starting policy.
-	var model *nn.Model
+	var model, ref *nn.Model
 	var tok *tokenizer.Tokenizer
+	var state *nn.TrainState
 	switch {
+	case rp.dir != "":
+		if model, ref, tok, state, err = loadResumed(rp); err != nil {
+			return err
+		}
 	case cfg.Warm.Init != "":
 		if model, tok, err = warmstart.Load(cfg.Warm.Init); err != nil {
 			return badInput(fmt.Errorf("--init: %w", err))
@@ -93,8 +97,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		return fmt.Errorf("tokenizer has no %s token to end completions", tokenizer.EndOfText)
 	}
 	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos}
-	var ref *nn.Model
-	if cfg.Algo.Policy().Beta > 0 {
+	if cfg.Algo.Policy().Beta > 0 && ref == nil {
 		ref = model.Clone()
 	}
 	score, err := scoreBuilder(cfg.Score, cfg.Algo, cfg.Train.CorrectThreshold, reward)
@@ -112,6 +115,11 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if score != nil {
 		tr.Stages = append(tr.Stages, score) // its score/ metrics of each step
 	}
+	if state != nil {
+		if err := tr.Restore(state); err != nil {
+			return badInput(fmt.Errorf("resume %s: %w", rp.dir, err))
+		}
+	}
 	rise, err := riseStage(cfg)
 	if err != nil {
 		return fmt.Errorf("--rise: %w", err)
@@ -120,7 +128,13 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		tr.Stages = append(tr.Stages, rise)
 	}
 	var log *run.RunLog // nil on ranks other than 0: they write nothing
-	if primary {
+	switch {
+	case primary && rp.dir != "":
+		if log, err = run.ReopenRunLog(cfg.Out.Out, rp.step); err != nil {
+			return err
+		}
+		defer log.Close()
+	case primary:
 		if log, err = run.OpenRunLog(cfg.Out.Out); err != nil {
 			return err
 		}
@@ -145,31 +159,37 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 				return r, err
 			}
 		}
-		log.AddEval(step, r)
-		return r, nil
+		return r, log.AddEval(step, r)
 	}
-	before, err := evaluate(0)
-	if err != nil {
-		return err
+	var before rl.EvalResult
+	if rp.dir == "" {
+		if before, err = evaluate(0); err != nil {
+			return err
+		}
+	} else if primary {
+		if len(log.Evals) == 0 || log.Evals[0].Step != 0 {
+			return fmt.Errorf("resume %s: evals.jsonl holds no evaluation before training", cfg.Out.Out)
+		}
+		before = log.Evals[0].Eval
 	}
 	prog := run.NewProgress(stdout, cfg.Train.Steps)
 	after := before
-	saveCkpt := func(name string) error {
-		if !primary {
-			return nil
+	saveCkpt := func(step int) (string, error) {
+		st, err := tr.State()
+		if err != nil || !primary {
+			return "", err
 		}
-		return run.SaveCheckpoint(filepath.Join(cfg.Out.Out, name), model, tok)
+		return run.SaveTrainCheckpoint(cfg.Out.Out, step, cfg.Out.Keep, run.TrainCheckpoint{Model: model, Ref: ref, Tok: tok, State: st})
 	}
-	steps := 0
-	for s := 1; s <= cfg.Train.Steps; s++ {
+	steps := rp.step
+	for s := rp.step + 1; s <= cfg.Train.Steps; s++ {
 		if stop, err := stopAll(intr.ctx, comm); err != nil || stop {
 			if err != nil {
 				return err
 			}
 			ckpt := ""
 			if steps > 0 {
-				ckpt = filepath.Join(cfg.Out.Out, fmt.Sprintf("checkpoint-%d", steps))
-				if err := saveCkpt(filepath.Base(ckpt)); err != nil {
+				if ckpt, err = saveCkpt(steps); err != nil {
 					return fmt.Errorf("checkpoint at step %d: %w", steps, err)
 				}
 			}
@@ -179,7 +199,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 				return err
 			}
 			log.Plot()
-			err = interrupted(intr, steps, cfg.Train.Steps, ckpt)
+			err = interrupted(intr, steps, cfg.Train.Steps, ckpt, cfg.Out.Out)
 			fmt.Fprintln(stdout, err)
 			return err
 		}
@@ -207,7 +227,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 			}
 		}
 		if cfg.Out.SaveEvery > 0 && s%cfg.Out.SaveEvery == 0 {
-			if err := saveCkpt(fmt.Sprintf("checkpoint-%d", s)); err != nil {
+			if _, err := saveCkpt(s); err != nil {
 				return fmt.Errorf("checkpoint at step %d: %w", s, err)
 			}
 		}
@@ -218,8 +238,10 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if err := log.Plot(); err != nil {
 		return err
 	}
-	if err := saveCkpt("final"); err != nil {
-		return fmt.Errorf("final checkpoint: %w", err)
+	if primary {
+		if err := run.SaveCheckpoint(filepath.Join(cfg.Out.Out, "final"), model, tok); err != nil {
+			return fmt.Errorf("final checkpoint: %w", err)
+		}
 	}
 	gain := after.Pass1 - before.Pass1
 	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),

@@ -7,13 +7,10 @@ package main
 // a process ended by those signals.
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -67,23 +64,6 @@ func (in *interrupts) code() int {
 	return 130
 }
 
-// refuseFinishedRun refuses an --out folder that holds a finished run.
-func refuseFinishedRun(cfg runConfig) error {
-	if cfg.Out.Overwrite {
-		return nil
-	}
-	b, err := os.ReadFile(filepath.Join(cfg.Out.Out, "summary.json"))
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil
-	case err != nil:
-		return badInput(fmt.Errorf("--out %s: %w", cfg.Out.Out, err))
-	case bytes.Contains(b, []byte(`"interrupted"`)):
-		return badInput(fmt.Errorf("--out %s holds an interrupted run: continue it with --init from its last checkpoint-N into another --out, or add --overwrite to replace it", cfg.Out.Out))
-	}
-	return badInput(fmt.Errorf("--out %s already holds a finished run (summary.json): choose another --out, or add --overwrite to replace it", cfg.Out.Out))
-}
-
 // badInput marks an error in the user's input (flags, files, data): exit
 // code 2, as flag parsing errors have.
 func badInput(err error) error {
@@ -95,9 +75,9 @@ func badInput(err error) error {
 
 // interrupted ends a stopped run: the message says what was saved and how
 // to go on, and the error carries the signal's exit code.
-func interrupted(in *interrupts, steps, total int, ckpt string) error {
-	msg := fmt.Sprintf("interrupted after step %d of %d; weights saved in %s; continue from them with --init %s --steps %d (a fresh optimiser and data order)",
-		steps, total, ckpt, ckpt, total-steps)
+func interrupted(in *interrupts, steps, total int, ckpt, runDir string) error {
+	msg := fmt.Sprintf("interrupted after step %d of %d; saved %s; resume with: rltrain --resume %s",
+		steps, total, ckpt, runDir)
 	if ckpt == "" {
 		msg = fmt.Sprintf("interrupted before training began (step %d of %d): nothing to save", steps, total)
 	}

@@ -24,9 +24,9 @@ func TestInterruptsSIGTERM(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("SIGTERM did not cancel the context")
 	}
-	err := interrupted(in, 3, 10, "runs/x/checkpoint-3")
+	err := interrupted(in, 3, 10, "runs/x/checkpoint-3", "runs/x")
 	var ee exitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 143 || !strings.Contains(err.Error(), "--init runs/x/checkpoint-3 --steps 7") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 || !strings.Contains(err.Error(), "rltrain --resume runs/x") {
 		t.Fatalf("%v (code %d)", err, ee.code)
 	}
 }
@@ -41,18 +41,25 @@ func TestTrainBadInput(t *testing.T) {
 	os.MkdirAll(stopped, 0o755)
 	os.WriteFile(filepath.Join(stopped, "summary.json"), []byte(`{"steps": 3, "interrupted": "exit 130"}`), 0o644)
 	cfg, _ := defaultRunConfig("grpo")
-	for out, want := range map[string]string{done: "already holds a finished run", stopped: "holds an interrupted run"} {
-		cfg.Out.Out = out
-		err := refuseFinishedRun(cfg)
-		var ee exitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--overwrite") {
-			t.Errorf("%s: %v", out, err)
-		}
-		cfg.Out.Overwrite = true
-		if err := refuseFinishedRun(cfg); err != nil {
-			t.Errorf("--overwrite: %v", err)
-		}
-		cfg.Out.Overwrite = false
+	cfg.Out.Out = done
+	_, err := findResume(cfg, false, io.Discard)
+	var ee exitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(err.Error(), "already holds a finished run") || !strings.Contains(err.Error(), "--overwrite") {
+		t.Errorf("%s: %v", done, err)
+	}
+	cfg.Out.Overwrite = true
+	if rp, err := findResume(cfg, false, io.Discard); err != nil || rp.dir != "" {
+		t.Errorf("--overwrite: %v %v", rp, err)
+	}
+	cfg.Out.Overwrite = false
+	// An interrupted run without a config or checkpoint: --resume says why it cannot.
+	cfg.Out.Out = stopped
+	if _, err := findResume(cfg, true, io.Discard); err == nil || !strings.Contains(err.Error(), "no config.json") {
+		t.Errorf("--resume without a run: %v", err)
+	}
+	os.WriteFile(filepath.Join(stopped, "config.json"), []byte(`{}`), 0o644)
+	if _, err := findResume(cfg, true, io.Discard); err == nil || !strings.Contains(err.Error(), "no complete checkpoint") {
+		t.Errorf("--resume without a checkpoint: %v", err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(done, "summary.json")); string(b) != `{"steps": 3}` {
 		t.Fatal("summary.json changed")
@@ -72,7 +79,7 @@ func TestTrainBadInput(t *testing.T) {
 	os.WriteFile(empty, nil, 0o644)
 	train := filepath.Join(dir, "train.jsonl")
 	os.WriteFile(train, []byte(`{"prompt": "1+1", "answer": "2"}`+"\n"), 0o644)
-	cfg, err := parseRunConfig([]string{"--data", train, "--eval-data", empty, "--reward", "accuracy"}, io.Discard)
+	cfg, err = parseRunConfig([]string{"--data", train, "--eval-data", empty, "--reward", "accuracy"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
