@@ -110,7 +110,45 @@ type verifyRequest struct {
 	ex      data.Example // the solved problem
 	text    string       // the solution, decoded, cut at end-of-text
 	outcome float64
-	at      int // the solution's index in the caller's list
+	at      int     // the solution's index in the caller's list
+	weight  float64 // the loss weight of its verifications (0: Cfg.LossWeight)
+}
+
+func (q verifyRequest) lossWeight(base float64) float64 {
+	if q.weight > 0 {
+		return q.weight
+	}
+	return base
+}
+
+// maxClassWeight caps the class-balancing weight of the rarer class, so a
+// step with one correct solution among many does not hang on it alone.
+const maxClassWeight = 4
+
+// balanceWeights gives the verifications of correct and of other solutions
+// equal total weight in the loss (balanced selection): when the model is
+// mostly wrong there are too few correct solutions to pick half of them,
+// and without the weights the verifier learns that "wrong" is always safe.
+func balanceWeights(reqs []verifyRequest, correct, base float64) {
+	nc := 0
+	for _, q := range reqs {
+		if q.outcome == correct {
+			nc++
+		}
+	}
+	n := len(reqs)
+	if nc == 0 || nc == n {
+		return
+	}
+	wc := min(maxClassWeight, float64(n)/(2*float64(nc)))
+	wo := min(maxClassWeight, float64(n)/(2*float64(n-nc)))
+	for i := range reqs {
+		if reqs[i].outcome == correct {
+			reqs[i].weight = base * wc
+		} else {
+			reqs[i].weight = base * wo
+		}
+	}
 }
 
 // prompts encodes the verification prompts of reqs, skipping those whose
@@ -174,7 +212,7 @@ func (r *RISE) verify(ctx context.Context, p *rl.Policy, reqs []verifyRequest, k
 		ex := data.Example{ID: q.ex.ID + "/verify", Task: "verify", Prompt: texts[i/k], Answer: rewards.FormatVerdict(q.outcome)}
 		b.Episodes = append(b.Episodes, rl.Episode{Example: ex, Turns: []rl.Turn{{
 			Role: rl.RoleVerify, Prompt: prompts[i], Completion: c.Tokens, LogProbs: c.LogProbs, Truncated: !c.Stopped,
-			Text: p.DecodeCompletion(c), Train: true, Group: key, KLWeight: 1, LossWeight: float32(r.Cfg.LossWeight),
+			Text: p.DecodeCompletion(c), Train: true, Group: key, KLWeight: 1, LossWeight: float32(q.lossWeight(r.Cfg.LossWeight)),
 		}}})
 	}
 	b.ScoreSeconds = rl.ScoreTurns(ctx, r.reward, b, rl.RoleVerify, rc.RewardTimeout)
@@ -211,6 +249,9 @@ func (r *RISE) Extend(ctx context.Context, p *rl.Policy, b *rl.Batch, in rl.Buil
 		if outcome[k] == scale.Correct {
 			picked++
 		}
+	}
+	if r.Cfg.Selection == SelectBalanced {
+		balanceWeights(reqs, scale.Correct, r.Cfg.LossWeight)
 	}
 	t0 := time.Now()
 	vb, kept, skipped, err := r.verify(ctx, p, reqs, r.Cfg.Samples, in.Rollout.Sample, in)

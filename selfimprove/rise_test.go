@@ -28,8 +28,8 @@ type tinyCountdown struct {
 func newTinyCountdown(t *testing.T, sftSteps int) *tinyCountdown {
 	t.Helper()
 	gc := data.DefaultGenConfig()
-	gc.Countdown.MinNumbers, gc.Countdown.MaxNumbers, gc.Countdown.MaxValue, gc.Countdown.MaxTarget = 3, 3, 9, 30
-	all, err := data.Generate("countdown", 3000, 11, gc)
+	gc.Countdown.MinNumbers, gc.Countdown.MaxNumbers, gc.Countdown.MaxValue, gc.Countdown.MaxTarget = 2, 2, 30, 90
+	all, err := data.Generate("countdown", 2000, 11, gc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package selfimprove_test
+
+const raceEnabled = false
