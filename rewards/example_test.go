@@ -102,7 +102,7 @@ func ExampleParseSpec() {
 	fmt.Println(err)
 	// Output:
 	// [countdown format overlong] [1 0.1 1]
-	// rewards: reward spec entry 2 "chess:2": unknown reward "chess"; known: accuracy, countdown, format, math, overlong
+	// rewards: reward spec entry 2 "chess:2": unknown reward "chess"; known: accuracy, consensus, countdown, format, math, overlong
 }
 
 func ExampleExtractAnswer() {

@@ -20,6 +20,11 @@ type SpecOptions struct {
 	// MaxLen, with Cache = max(1, cap/4): the penalty ramps over the last
 	// quarter of the allowed length. Must be >= 1 when overlong is named.
 	MaxCompletionLen int
+	// ConsensusMin is consensus's ConsensusConfig.MinAgreement: the fraction
+	// of a group's completions that must share the majority answer for it to
+	// become the pseudo-label. 0 selects DefaultConsensusMin (0.5); otherwise
+	// (0, 1].
+	ConsensusMin float64
 }
 
 // registry maps spec names to constructors, so adding a reward is one line.
@@ -29,9 +34,18 @@ var registry = map[string]func(SpecOptions) (Reward, error){
 	"math":      newAccuracy, // alias: the reward is named "accuracy" in logs
 	"format":    func(SpecOptions) (Reward, error) { return component(NewFormat(DefaultFormatConfig())) },
 	"overlong":  newOverlong,
+	"consensus": newConsensus,
 }
 
 func newAccuracy(SpecOptions) (Reward, error) { return component(NewMath(DefaultMathConfig())) }
+
+func newConsensus(opt SpecOptions) (Reward, error) {
+	c := DefaultConsensusConfig()
+	if opt.ConsensusMin != 0 {
+		c.MinAgreement = opt.ConsensusMin
+	}
+	return component(NewConsensus(c))
+}
 
 func newOverlong(opt SpecOptions) (Reward, error) {
 	if opt.MaxCompletionLen < 1 {

@@ -21,6 +21,8 @@ func literal(name string, maxLen int) Reward {
 		return &Math{Cfg: DefaultMathConfig()}
 	case "format":
 		return &Format{Cfg: DefaultFormatConfig()}
+	case "consensus":
+		return &Consensus{Cfg: DefaultConsensusConfig()}
 	case "overlong":
 		oc := DefaultOverlongConfig()
 		oc.MaxLen, oc.Cache = maxLen, max(1, maxLen/4)
@@ -30,7 +32,7 @@ func literal(name string, maxLen int) Reward {
 }
 
 func TestSpecRegistryMatchesLiterals(t *testing.T) {
-	if got, want := Known(), []string{"accuracy", "countdown", "format", "math", "overlong"}; !slices.Equal(got, want) {
+	if got, want := Known(), []string{"accuracy", "consensus", "countdown", "format", "math", "overlong"}; !slices.Equal(got, want) {
 		t.Fatalf("Known() = %v, want %v", got, want)
 	}
 	for _, name := range Known() {
@@ -92,11 +94,11 @@ func TestParseSpecErrors(t *testing.T) {
 		cap  int
 		want []string // substrings of the error
 	}{
-		{"", 96, []string{"empty reward spec", "accuracy, countdown"}},
+		{"", 96, []string{"empty reward spec", "accuracy, consensus, countdown"}},
 		{"  ", 96, []string{"empty reward spec"}},
 		{"format,", 96, []string{`entry 2 ""`, "empty reward name"}},
 		{"format, :2", 96, []string{`entry 2 ":2"`, "empty reward name"}},
-		{"countdown:1,nope:1", 96, []string{`entry 2 "nope:1"`, `unknown reward "nope"`, "known: accuracy, countdown, format, math, overlong"}},
+		{"countdown:1,nope:1", 96, []string{`entry 2 "nope:1"`, `unknown reward "nope"`, "known: accuracy, consensus, countdown, format, math, overlong"}},
 		{"format:x", 96, []string{`entry 1 "format:x"`, "bad weight"}},
 		{"format:", 96, []string{`entry 1 "format:"`, "bad weight"}},
 		{"format:1e400", 96, []string{`entry 1 "format:1e400"`, "bad weight"}},

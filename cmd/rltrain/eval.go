@@ -159,6 +159,9 @@ func evalTaskData(cfg evalConfig) ([]data.Example, *rewards.Weighted, string, er
 	if err != nil {
 		return nil, nil, name, err
 	}
+	if reward, err = heldOutReward(rc, evalEx, reward); err != nil { // a self-rewarded run is evaluated by the verifier
+		return nil, nil, name, err
+	}
 	if len(evalEx) == 0 {
 		if rc.Task.EvalData == "" && rc.Task.Data != "" {
 			return nil, nil, name, fmt.Errorf("no held-out examples: --eval-frac %g of %s held out none; raise it or give --eval-data", rc.Task.EvalFrac, rc.Task.Data)

@@ -46,7 +46,7 @@ type taskConfig struct {
 	// EvalFrac is the held-out fraction when EvalData is empty. Default 0.1.
 	EvalFrac float64 `json:"eval_frac"`
 	// Reward names the rewards and weights, e.g. "countdown:1,format:0.1".
-	// Known: countdown, accuracy (math answers), format, overlong. Default
+	// Known: countdown, accuracy (math answers), format, overlong, consensus (label-free majority vote). Default
 	// for a built-in task: its accuracy reward alone (countdown, or accuracy
 	// for the math tasks) — the SFT warm start already writes the format, so
 	// a format bonus only adds noise to std-scaled group advantages
@@ -115,6 +115,8 @@ type runConfig struct {
 	Out   outputConfig   `json:"output"`
 	Rise  riseConfig     `json:"rise"`
 	Score scoreConfig    `json:"score"`
+	// SelfReward: --unlabeled and the consensus reward's --consensus-min.
+	SelfReward unlabeledConfig `json:"self_reward"`
 }
 
 func defaultRunConfig(algo string) (runConfig, error) {
@@ -145,9 +147,10 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Eval:  ec,
 		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
 			JSONL: data.DefaultJSONLConfig(), Gen: gen},
-		Warm:  warmConfig{Build: warmstart.DefaultConfig()},
-		Rise:  riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
-		Score: defaultScoreConfig(),
+		Warm:       warmConfig{Build: warmstart.DefaultConfig()},
+		Rise:       riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
+		Score:      defaultScoreConfig(),
+		SelfReward: defaultUnlabeledConfig(),
 	}, nil
 }
 
@@ -171,6 +174,7 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	bindStruct(fs, &cfg.Out, "", "outputConfig", flagHelp)
 	bindRiseFlags(fs, &cfg.Rise)
 	bindScoreFlags(fs, &cfg.Score)
+	bindUnlabeledFlags(fs, &cfg.SelfReward)
 }
 
 // parseRunConfig resolves defaults → --config → flags.
@@ -252,6 +256,9 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 		}
 	}
 	if err := cfg.Score.validate(cfg.Algo, cfg.Rise.Enable); err != nil {
+		return cfg, err
+	}
+	if err := cfg.SelfReward.validate(cfg); err != nil {
 		return cfg, err
 	}
 	if pc := cfg.Algo.Policy(); cfg.Train.MicroBatch > 0 && pc.GroupSize > 0 && cfg.Train.PromptsPerStep*pc.GroupSize < 1 {

@@ -11,7 +11,6 @@ import (
 // taskData returns training and held-out examples and the reward.
 func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.Weighted, name string, err error) {
 	tc := cfg.Task
-	pc := cfg.Algo.Policy()
 	if tc.Data == "" {
 		name = tc.Task
 		all, err := data.Generate(tc.Task, tc.TrainN+tc.EvalN*2, tc.DataSeed, tc.Gen)
@@ -60,7 +59,7 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 	}
 	switch {
 	case tc.Reward != "":
-		reward, err = rewards.ParseSpec(tc.Reward, rewards.SpecOptions{MaxCompletionLen: pc.MaxCompletionLen})
+		reward, err = rewards.ParseSpec(tc.Reward, specOptions(cfg, cfg.SelfReward))
 		if err != nil {
 			return nil, nil, nil, name, fmt.Errorf("--reward: %w", err)
 		}
@@ -69,7 +68,7 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 		if tc.Task == "countdown" {
 			acc = "countdown:1"
 		}
-		reward, err = rewards.ParseSpec(acc, rewards.SpecOptions{MaxCompletionLen: pc.MaxCompletionLen})
+		reward, err = rewards.ParseSpec(acc, specOptions(cfg, cfg.SelfReward))
 	default:
 		task := ""
 		if len(trainEx) > 0 {

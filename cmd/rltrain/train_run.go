@@ -41,8 +41,15 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if err != nil {
 		return badInput(err)
 	}
+	ul, err := setupUnlabeled(cfg, cfg.SelfReward, trainEx, reward)
+	if err != nil {
+		return badInput(err)
+	}
 	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s; %d rank(s)\n",
 		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath(), comm.Size())
+	if d := ul.describe(reward); d != "" {
+		fmt.Fprintln(stdout, d)
+	}
 
 	// The starting policy.
 	var model, ref *nn.Model
@@ -108,7 +115,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if score != nil {
 		builder = score
 	}
-	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, builder, reward, trainEx, comm)
+	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, builder, reward, ul.Train, comm)
 	if err != nil {
 		return err
 	}
@@ -127,6 +134,9 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if rise != nil {
 		tr.Stages = append(tr.Stages, rise)
 	}
+	if err := ul.attach(tr, comm); err != nil {
+		return err
+	}
 	var log *run.RunLog // nil on ranks other than 0: they write nothing
 	switch {
 	case primary && rp.dir != "":
@@ -144,18 +154,19 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		}
 	}
 
+	evalReward := ul.evalReward(reward) // the task's verifier when training is self-rewarded
 	evaluate := func(step int) (rl.EvalResult, error) {
 		t0 := time.Now()
-		r, err := pol.EvaluateDist(ctx, comm, evalEx, reward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
+		r, err := pol.EvaluateDist(ctx, comm, evalEx, evalReward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
 		if err != nil {
 			return r, err
 		}
 		fmt.Fprintf(stdout, "eval @ step %d: %s  [%.1fs]\n", step, r, time.Since(t0).Seconds())
 		if primary {
-			if err := riseEval(ctx, rise, pol, evalEx, cfg, reward, step, &r, stdout); err != nil {
+			if err := riseEval(ctx, rise, pol, evalEx, cfg, evalReward, step, &r, stdout); err != nil {
 				return r, err
 			}
-			if err := scoreEval(ctx, score, pol, evalEx, cfg.Eval, cfg.Train.Seed, reward, step, &r, stdout); err != nil {
+			if err := scoreEval(ctx, score, pol, evalEx, cfg.Eval, cfg.Train.Seed, evalReward, step, &r, stdout); err != nil {
 				return r, err
 			}
 		}
@@ -194,7 +205,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 				}
 			}
 			sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
-				EvalBefore: before, Config: cfg, Interrupted: fmt.Sprintf("exit %d", intr.code())}
+				EvalBefore: before, Config: cfg, Interrupted: fmt.Sprintf("exit %d", intr.code()), Extra: ul.summary(log)}
 			if err := log.WriteSummary(sum); err != nil {
 				return err
 			}
@@ -245,7 +256,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	}
 	gain := after.Pass1 - before.Pass1
 	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
-		EvalBefore: before, EvalAfter: &after, Gain: &gain, Config: cfg}
+		EvalBefore: before, EvalAfter: &after, Gain: &gain, Config: cfg, Extra: ul.summary(log)}
 	if err := log.WriteSummary(sum); err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ func TestEveryConfigFieldHasAFlag(t *testing.T) {
 		collectFlags(t, reflect.ValueOf(cfg.Score.RL), "score-", nil, want)
 		collectFlags(t, reflect.ValueOf(cfg.Score.Demos), "correct-demos-", nil, want)
 		want["turns"] = true
+		collectFlags(t, reflect.ValueOf(cfg.SelfReward), "", nil, want)
 		for name := range want {
 			if fs.Lookup(name) == nil {
 				t.Errorf("%s: config field without a flag: --%s", algo, name)
