@@ -26,10 +26,19 @@ type tinyCountdown struct {
 }
 
 func newTinyCountdown(t *testing.T, sftSteps int) *tinyCountdown {
+	return tinyCountdownWith(t, 2000, sftSteps, func(train []data.Example) ([]data.Example, error) {
+		return selfimprove.VerifyDemos(train, selfimprove.DefaultDemoConfig(), selfimprove.DefaultVerifyTemplate, rewards.DefaultVerdictScale())
+	})
+}
+
+// tinyCountdownWith builds a small two-number countdown warm start (n
+// problems, a tenth held out) on the solutions and the demonstrations that
+// demos adds for the training problems.
+func tinyCountdownWith(t *testing.T, n, sftSteps int, demos func(train []data.Example) ([]data.Example, error)) *tinyCountdown {
 	t.Helper()
 	gc := data.DefaultGenConfig()
 	gc.Countdown.MinNumbers, gc.Countdown.MaxNumbers, gc.Countdown.MaxValue, gc.Countdown.MaxTarget = 2, 2, 30, 90
-	all, err := data.Generate("countdown", 2000, 11, gc)
+	all, err := data.Generate("countdown", n, 11, gc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +46,7 @@ func newTinyCountdown(t *testing.T, sftSteps int) *tinyCountdown {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vd, err := selfimprove.VerifyDemos(train, selfimprove.DefaultDemoConfig(), selfimprove.DefaultVerifyTemplate, rewards.DefaultVerdictScale())
+	extra, err := demos(train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +55,7 @@ func newTinyCountdown(t *testing.T, sftSteps int) *tinyCountdown {
 	wc.Model.MaxSeqLen = 192
 	wc.SFT.Steps, wc.SFT.BatchSeqs, wc.SFT.EvalEvery = sftSteps, 16, 0
 	wc.VocabSize = 300
-	ws, err := warmstart.Build(wc, append(slices.Clone(train), vd...), nil, "", io.Discard)
+	ws, err := warmstart.Build(wc, append(slices.Clone(train), extra...), nil, "", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

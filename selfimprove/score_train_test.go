@@ -2,18 +2,14 @@ package selfimprove_test
 
 import (
 	"context"
-	"io"
 	"math"
 	"slices"
 	"testing"
 
 	"github.com/rltrain/rltrain/data"
-	"github.com/rltrain/rltrain/rewards"
 	"github.com/rltrain/rltrain/rl"
 	"github.com/rltrain/rltrain/selfimprove"
 	"github.com/rltrain/rltrain/tensor"
-	"github.com/rltrain/rltrain/tokenizer"
-	"github.com/rltrain/rltrain/warmstart"
 )
 
 // newTinyCorrect is a small countdown warm start trained on solutions and
@@ -21,38 +17,11 @@ import (
 // three, a model this small is right too rarely for a group to have mixed
 // rewards in a test-sized batch.
 func newTinyCorrect(t *testing.T, sftSteps int) *tinyCountdown {
-	t.Helper()
-	gc := data.DefaultGenConfig()
-	gc.Countdown.MinNumbers, gc.Countdown.MaxNumbers, gc.Countdown.MaxValue, gc.Countdown.MaxTarget = 2, 2, 30, 90
-	all, err := data.Generate("countdown", 1500, 11, gc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, heldOut, err := data.Split(all, 0.1, "tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc := selfimprove.DefaultCorrectDemoConfig()
-	dc.Rate = 1
-	cd, err := selfimprove.CorrectionDemos(train, dc, selfimprove.DefaultCorrectTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wc := warmstart.DefaultConfig()
-	wc.Model.Dim, wc.Model.NHeads, wc.Model.NKVHeads, wc.Model.FFNDim, wc.Model.NLayers = 64, 4, 2, 160, 2
-	wc.Model.MaxSeqLen = 192
-	wc.SFT.Steps, wc.SFT.BatchSeqs, wc.SFT.EvalEvery = sftSteps, 16, 0
-	wc.VocabSize = 300
-	ws, err := warmstart.Build(wc, append(slices.Clone(train), cd...), nil, "", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eos, _ := ws.Tok.SpecialID(tokenizer.EndOfText)
-	rw, err := rewards.ParseSpec("countdown", rewards.SpecOptions{MaxCompletionLen: 48})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tinyCountdown{pol: &rl.Policy{Model: ws.Model, Codec: ws.Tok, EOS: eos}, train: train, heldOut: heldOut, reward: rw}
+	return tinyCountdownWith(t, 1500, sftSteps, func(train []data.Example) ([]data.Example, error) {
+		dc := selfimprove.DefaultCorrectDemoConfig()
+		dc.Rate = 1
+		return selfimprove.CorrectionDemos(train, dc, selfimprove.DefaultCorrectTemplate)
+	})
 }
 
 // TestSCoReEveryAlgo runs two seeded SCoRe steps with every preset
