@@ -14,27 +14,6 @@ import (
 	"github.com/rltrain/rltrain/selfimprove"
 )
 
-// byteCodec maps each byte to its own token; 256 is end-of-text.
-type byteCodec struct{}
-
-func (byteCodec) Encode(s string) []int32 {
-	out := make([]int32, len(s))
-	for i := range len(s) {
-		out[i] = int32(s[i])
-	}
-	return out
-}
-
-func (byteCodec) Decode(ids []int32) string {
-	b := make([]byte, 0, len(ids))
-	for _, id := range ids {
-		if id < 256 {
-			b = append(b, byte(id))
-		}
-	}
-	return string(b)
-}
-
 // randomPolicy is an untrained byte-level model with a 128-token context.
 func randomPolicy(t *testing.T) *rl.Policy {
 	t.Helper()
@@ -44,7 +23,7 @@ func randomPolicy(t *testing.T) *rl.Policy {
 		t.Fatal(err)
 	}
 	m.InitRandom(rand.New(rand.NewPCG(1, 2)))
-	return &rl.Policy{Model: m, Codec: byteCodec{}, EOS: 256}
+	return &rl.Policy{Model: m, Codec: rl.ByteCodec{}, EOS: 256}
 }
 
 // TestSCoReBuild builds two-turn batches with an untrained model whose
@@ -88,7 +67,7 @@ func TestSCoReBuild(t *testing.T) {
 			t1, t2 := e.Turns[0], e.Turns[1]
 			t1keys[t1.Group]++
 			t2keys[t2.Group]++
-			if got, want := (byteCodec{}).Decode(t2.Prompt), rl.PromptText(selfimprove.RenderCorrect(cfg.Template, e.Example.Prompt, t1.Text)); got != want {
+			if got, want := (rl.ByteCodec{}).Decode(t2.Prompt), rl.PromptText(selfimprove.RenderCorrect(cfg.Template, e.Example.Prompt, t1.Text)); got != want {
 				t.Fatalf("second-turn prompt %q, want %q", got, want)
 			}
 			r1, r2 := selfimprove.SCoReCredit(stage, t1.Total.Value(), t2.Total.Value(), cfg.Alpha)

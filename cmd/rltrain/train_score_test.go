@@ -147,7 +147,7 @@ func TestScoreDemosBuilderEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.InitRandom(newRngT(1, 2))
-	pol := &rl.Policy{Model: m, Codec: bytesCodec{}, EOS: 256}
+	pol := &rl.Policy{Model: m, Codec: rl.ByteCodec{}, EOS: 256}
 	ec := cfg.Eval
 	ec.K, ec.MaxNewTokens = 2, 16
 	r := rl.EvalResult{Extra: map[string]float64{"other": 1}}
@@ -159,25 +159,4 @@ func TestScoreDemosBuilderEval(t *testing.T) {
 			t.Errorf("eval key %q missing: %v", k, r.Extra)
 		}
 	}
-}
-
-// bytesCodec maps each byte to its own token; 256 is end-of-text.
-type bytesCodec struct{}
-
-func (bytesCodec) Encode(s string) []int32 {
-	out := make([]int32, len(s))
-	for i := range len(s) {
-		out[i] = int32(s[i])
-	}
-	return out
-}
-
-func (bytesCodec) Decode(ids []int32) string {
-	b := make([]byte, 0, len(ids))
-	for _, id := range ids {
-		if id < 256 {
-			b = append(b, byte(id))
-		}
-	}
-	return string(b)
 }
