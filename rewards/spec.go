@@ -25,6 +25,10 @@ type SpecOptions struct {
 	// become the pseudo-label. 0 selects DefaultConsensusMin (0.5); otherwise
 	// (0, 1].
 	ConsensusMin float64
+	// Extra are rewards the caller defines under their own names: reward
+	// programs (--reward-cmd, --reward-http) and rewards that need the
+	// model (judge, self-verify). A name may not shadow a built-in one.
+	Extra map[string]Reward
 }
 
 // registry maps spec names to constructors, so adding a reward is one line.
@@ -89,8 +93,14 @@ func ParseSpec(spec string, opt SpecOptions) (*Weighted, error) {
 			return nil, fmt.Errorf("%s: empty reward name", at)
 		}
 		build, ok := registry[name]
+		if extra, isExtra := opt.Extra[name]; isExtra {
+			if ok {
+				return nil, fmt.Errorf("%s: %q is a built-in reward: give the program or model reward another name", at, name)
+			}
+			build, ok = func(SpecOptions) (Reward, error) { return extra, nil }, true
+		}
 		if !ok {
-			return nil, fmt.Errorf("%s: unknown reward %q; known: %s", at, name, strings.Join(Known(), ", "))
+			return nil, fmt.Errorf("%s: unknown reward %q; known: %s", at, name, strings.Join(append(Known(), slices.Sorted(maps.Keys(opt.Extra))...), ", "))
 		}
 		w := 1.0
 		if hasW {

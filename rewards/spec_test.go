@@ -180,3 +180,23 @@ func sameResults(a, b []Result) bool {
 	}
 	return true
 }
+
+// TestParseSpecExtra checks caller-defined rewards: they join by name and
+// weight like built-ins, may not shadow a built-in, and are listed in the
+// unknown-name error.
+func TestParseSpecExtra(t *testing.T) {
+	digits := &Format{Cfg: DefaultFormatConfig()}
+	w, err := ParseSpec("countdown:1,mine:0.5", SpecOptions{Extra: map[string]Reward{"mine": digits}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Names(); !reflect.DeepEqual(got, []string{"countdown", "format"}) {
+		t.Errorf("names %v", got)
+	}
+	if _, err := ParseSpec("format:1", SpecOptions{Extra: map[string]Reward{"format": digits}}); err == nil || !strings.Contains(err.Error(), "is a built-in reward") {
+		t.Errorf("shadowing a built-in: %v", err)
+	}
+	if _, err := ParseSpec("nope", SpecOptions{Extra: map[string]Reward{"mine": digits}}); err == nil || !strings.Contains(err.Error(), "mine") {
+		t.Errorf("unknown name error does not list the extra rewards: %v", err)
+	}
+}
