@@ -30,8 +30,16 @@ type JSONLConfig struct {
 	// key is empty or the field absent, the id is ContentID(prompt), so that
 	// repeated prompts deduplicate and always land in the same split.
 	IDKey string
-	// PromptKey names the prompt field (non-empty string). Default "prompt".
+	// PromptKey names the prompt field: a non-empty string, or a
+	// conversation as MessagesKey holds it (TRL's conversational prompt).
+	// Default "prompt".
 	PromptKey string
+	// MessagesKey names a conversation field, used when the prompt field is
+	// absent: an array of {"role", "content"} with roles system (first
+	// only), user and assistant, as TRL and verl datasets hold them. The
+	// messages up to the last user turn are the prompt (Example.Messages);
+	// an assistant message after it is the solution. Default "messages".
+	MessagesKey string
 	// AnswerKey names the gold answer field (string or number; a number keeps
 	// its literal JSON text). Default "answer".
 	AnswerKey string
@@ -50,14 +58,23 @@ type JSONLConfig struct {
 	// MaxErrors caps how many line errors are kept in Stats and listed in the
 	// error of OnErrorFail; all are counted. Default 20, range >= 1.
 	MaxErrors int
+	// MaxLineBytes caps the length of a line in bytes: a longer line is a bad
+	// line, and no more than the cap of it is held in memory. Default 1 MiB
+	// (1048576); 0 means no cap.
+	MaxLineBytes int
 }
+
+// DefaultMaxLineBytes is JSONLConfig.MaxLineBytes's default: far above any
+// prompt a model's context holds, far below what would stall loading.
+const DefaultMaxLineBytes = 1 << 20
 
 // DefaultJSONLConfig returns the defaults documented on JSONLConfig.
 func DefaultJSONLConfig() JSONLConfig {
 	return JSONLConfig{
-		IDKey: "id", PromptKey: "prompt", AnswerKey: "answer",
+		IDKey: "id", PromptKey: "prompt", MessagesKey: "messages", AnswerKey: "answer",
 		SolutionKey: "solution", TaskKey: "task",
 		RequireAnswer: true, OnError: OnErrorFail, Dedup: true, MaxErrors: 20,
+		MaxLineBytes: DefaultMaxLineBytes,
 	}
 }
 
@@ -75,8 +92,11 @@ func (c JSONLConfig) Validate() error {
 	if c.MaxErrors < 1 {
 		return fmt.Errorf("data: JSONLConfig.MaxErrors %d: want >= 1", c.MaxErrors)
 	}
+	if c.MaxLineBytes < 0 {
+		return fmt.Errorf("data: JSONLConfig.MaxLineBytes %d: want >= 0 (0: no cap)", c.MaxLineBytes)
+	}
 	keys := map[string]string{}
-	for _, k := range [][2]string{{"IDKey", c.IDKey}, {"PromptKey", c.PromptKey}, {"AnswerKey", c.AnswerKey}, {"SolutionKey", c.SolutionKey}, {"TaskKey", c.TaskKey}} {
+	for _, k := range [][2]string{{"IDKey", c.IDKey}, {"PromptKey", c.PromptKey}, {"MessagesKey", c.MessagesKey}, {"AnswerKey", c.AnswerKey}, {"SolutionKey", c.SolutionKey}, {"TaskKey", c.TaskKey}} {
 		if k[1] == "" {
 			continue
 		}
@@ -112,6 +132,77 @@ type Stats struct {
 	Bad        int          // lines that failed validation
 	Duplicates int          // valid lines dropped because their ID was seen before
 	Errors     []*LineError // the first MaxErrors bad lines
+	// LineOf maps the ID of each example returned to its 1-based line, so
+	// that a later check (a prompt too long for a model) can name the line.
+	LineOf map[string]int
+}
+
+// BadLinesError is ReadJSONL's error under OnErrorFail: the bad lines
+// found and how to get past them. errors.As reaches each *LineError.
+type BadLinesError struct {
+	File   string
+	Bad    int          // bad lines in all
+	Errors []*LineError // the first MaxErrors of them
+	// SkipHint says how the user skips bad lines, in the words of the program
+	// that read the file (a command-line flag such as "--on-error skip");
+	// default "OnError: skip".
+	SkipHint string
+}
+
+func (e *BadLinesError) Error() string {
+	var b strings.Builder
+	for _, le := range e.Errors {
+		b.WriteString(le.Error())
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "data: %s: %d bad line(s)", e.File, e.Bad)
+	if e.Bad > len(e.Errors) {
+		fmt.Fprintf(&b, ", first %d listed", len(e.Errors))
+	}
+	hint := e.SkipHint
+	if hint == "" {
+		hint = "OnError: skip"
+	}
+	fmt.Fprintf(&b, "; fix them, fix the field mapping, or skip bad lines (%s)", hint)
+	return b.String()
+}
+
+func (e *BadLinesError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i, le := range e.Errors {
+		errs[i] = le
+	}
+	return errs
+}
+
+// byteOrderMark is what some editors write at the start of a UTF-8 file.
+const byteOrderMark = "\xef\xbb\xbf"
+
+// readLine reads the next line without its line ending, holding at most
+// max+2 bytes of it in memory (max 0: no cap); n is its length in bytes and
+// over says it passed max.
+func readLine(br *bufio.Reader, max int) (line []byte, n int, over bool, err error) {
+	for {
+		chunk, rerr := br.ReadSlice('\n')
+		n += len(chunk)
+		if !over && max > 0 && len(line)+len(chunk) > max+2 {
+			over, line = true, nil
+		}
+		if !over {
+			line = append(line, chunk...)
+		}
+		if rerr == bufio.ErrBufferFull {
+			continue
+		}
+		if rerr == nil {
+			n-- // the newline
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if max > 0 && len(line) > max {
+			over = true
+		}
+		return line, n, over, rerr
+	}
 }
 
 // ContentID is the ID given to an example without one: "p" followed by the
@@ -130,16 +221,25 @@ func ReadJSONL(r io.Reader, name string, cfg JSONLConfig) ([]Example, Stats, err
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	seen := map[string]bool{}
+	st.LineOf = map[string]int{}
 	var out []Example
 	for lineNo := 1; ; lineNo++ {
-		line, rerr := br.ReadBytes('\n')
+		line, n, over, rerr := readLine(br, cfg.MaxLineBytes)
 		if rerr != nil && rerr != io.EOF {
 			return nil, st, fmt.Errorf("data: read %s:%d: %w", name, lineNo, rerr)
 		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(bytes.TrimSpace(line)) > 0 {
+		if lineNo == 1 {
+			line = bytes.TrimPrefix(line, []byte(byteOrderMark))
+		}
+		if over || len(bytes.TrimSpace(line)) > 0 {
 			st.Lines++
-			ex, lerr := parseLine(line, cfg)
+			var ex Example
+			var lerr *LineError
+			if over {
+				lerr = &LineError{Err: fmt.Errorf("line of %d bytes is over the %d-byte limit (MaxLineBytes): split or shorten it, or raise the limit", n, cfg.MaxLineBytes)}
+			} else {
+				ex, lerr = parseLine(line, cfg)
+			}
 			switch {
 			case lerr != nil:
 				lerr.File, lerr.Line = name, lineNo
@@ -151,6 +251,9 @@ func ReadJSONL(r io.Reader, name string, cfg JSONLConfig) ([]Example, Stats, err
 				st.Duplicates++
 			default:
 				seen[ex.ID] = true
+				if _, dup := st.LineOf[ex.ID]; !dup {
+					st.LineOf[ex.ID] = lineNo
+				}
 				out = append(out, ex)
 			}
 		}
@@ -159,17 +262,7 @@ func ReadJSONL(r io.Reader, name string, cfg JSONLConfig) ([]Example, Stats, err
 		}
 	}
 	if st.Bad > 0 && cfg.OnError == OnErrorFail {
-		errs := make([]error, 0, len(st.Errors)+1)
-		for _, e := range st.Errors {
-			errs = append(errs, e)
-		}
-		hint := fmt.Sprintf("data: %s: %d bad line(s)", name, st.Bad)
-		if st.Bad > len(st.Errors) {
-			hint += fmt.Sprintf(", first %d listed", len(st.Errors))
-		}
-		hint += "; fix them, fix the field mapping, or skip bad lines (--on-error skip, OnError=skip)"
-		errs = append(errs, errors.New(hint))
-		return nil, st, errors.Join(errs...)
+		return nil, st, &BadLinesError{File: name, Bad: st.Bad, Errors: st.Errors}
 	}
 	st.Kept = len(out)
 	return out, st, nil
@@ -199,16 +292,10 @@ func parseLine(line []byte, cfg JSONLConfig) (Example, *LineError) {
 	}
 	ex := Example{Task: cfg.Task}
 	var err error
-	// prompt
-	raw, ok := obj[cfg.PromptKey]
-	if !ok {
-		return ex, &LineError{Field: cfg.PromptKey, Err: errors.New("missing (set the prompt key to the field that holds the prompt)")}
-	}
-	if ex.Prompt, err = rawString(raw); err != nil {
-		return ex, &LineError{Field: cfg.PromptKey, Err: err}
-	}
-	if strings.TrimSpace(ex.Prompt) == "" {
-		return ex, &LineError{Field: cfg.PromptKey, Err: errors.New("empty prompt")}
+	// prompt, or a conversation
+	convSolution := ""
+	if lerr := parsePrompt(obj, cfg, &ex, &convSolution); lerr != nil {
+		return ex, lerr
 	}
 	// answer
 	if cfg.AnswerKey != "" {
@@ -231,7 +318,7 @@ func parseLine(line []byte, cfg JSONLConfig) (Example, *LineError) {
 		}
 	}
 	if ex.ID == "" {
-		ex.ID = ContentID(ex.Prompt)
+		ex.ID = ContentID(conversationText(ex.Conversation()))
 	}
 	// optional strings
 	for _, f := range []struct {
@@ -248,11 +335,17 @@ func parseLine(line []byte, cfg JSONLConfig) (Example, *LineError) {
 			}
 		}
 	}
+	if convSolution != "" {
+		if ex.Solution != "" && ex.Solution != convSolution {
+			return ex, &LineError{Field: cfg.SolutionKey, Err: errors.New("differs from the conversation's final assistant message: give the solution once")}
+		}
+		ex.Solution = convSolution
+	}
 	// everything else is meta
 	var metaObj map[string]any
 	for k, raw := range obj {
 		switch k {
-		case cfg.IDKey, cfg.PromptKey, cfg.AnswerKey, cfg.SolutionKey, cfg.TaskKey:
+		case cfg.IDKey, cfg.PromptKey, cfg.MessagesKey, cfg.AnswerKey, cfg.SolutionKey, cfg.TaskKey:
 			continue
 		}
 		var v any

@@ -69,7 +69,7 @@ func TestReadJSONLFail(t *testing.T) {
 			t.Errorf("error does not name %s:\n%s", loc, msg)
 		}
 	}
-	if !strings.Contains(msg, `mixed.jsonl:4: field "prompt": empty prompt`) || !strings.Contains(msg, "OnError=skip") {
+	if !strings.Contains(msg, `mixed.jsonl:4: field "prompt": empty prompt`) || !strings.Contains(msg, "OnError: skip") {
 		t.Errorf("error text:\n%s", msg)
 	}
 	var le *LineError

@@ -58,11 +58,14 @@ type TrainConfig struct {
 	// right for 0/1 and ±1 accuracy rewards. The nft preset's old
 	// --correct-threshold flag is an alias.
 	CorrectThreshold float64 `json:"accuracy_threshold"`
-	// MaxNonFinite stops the run after this many updates skipped for a
-	// non-finite loss or gradient. Default 3.
+	// MaxNonFinite is how many updates in a row may be skipped for a
+	// non-finite loss or gradient (each named in the step's warning with its
+	// batch's sample ids); one more stops the run with an error, before any
+	// checkpoint is written. 0 stops at the first. Default 3.
 	MaxNonFinite int `json:"max_non_finite"`
-	// LogSamples is how many completions per step go to samples.jsonl.
-	// Default 4.
+	// LogSamples is how many episodes per step go to samples.jsonl, every
+	// turn of each (a two-turn episode writes its first and second
+	// attempts). Default 4.
 	LogSamples int `json:"log_samples"`
 	// Seed drives data order, sampling and initialisation. Default 1.
 	Seed uint64 `json:"seed"`

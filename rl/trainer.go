@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
@@ -47,6 +47,7 @@ type Trainer struct {
 	kl        AdaptiveKL
 	step      int // rollout batches done
 	nonFinite int
+	reduceS   float64 // seconds in this step's gradient all-reduces (rl/dist.go)
 	order     []int
 	cursor    int
 	keys      KeySource
@@ -203,6 +204,8 @@ func (t *Trainer) allDone(done, failed bool) (allDone, anyFailed bool, err error
 
 // Step runs one rollout batch and NumIterations optimiser steps on it.
 func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
+	stepStart := time.Now()
+	t.reduceS = 0
 	b, rounds, warn, err := t.build(ctx)
 	if err != nil {
 		return StepResult{}, fmt.Errorf("step %d: rollout: %w", t.step+1, err)
@@ -215,8 +218,9 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	}
 	t.step++
 	for _, st := range t.Stages {
+		lo, _ := shard(t.comm(), t.Cfg.PromptsPerStep) // the rank's first row: stages sample from global streams too
 		sm, err := st.Extend(ctx, t.Policy, b, BuildInput{Rollout: t.RolloutConfig(), Keys: &t.keys, Rng: t.rng, Step: t.step,
-			Streams: Streams{Seed: t.Cfg.Seed, Step: t.step}})
+			Streams: Streams{Seed: t.Cfg.Seed, Step: t.step}, RowBase: lo, Reduce: t.reducer()})
 		if err != nil {
 			return res, fmt.Errorf("step %d: %w", t.step, err)
 		}
@@ -242,13 +246,16 @@ func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 		return res, fmt.Errorf("step %d: %w", t.step, err)
 	}
 	t0 := time.Now()
-	pprof.Do(ctx, pprof.Labels("phase", "train"), func(ctx context.Context) {
+	Phase(ctx, PhaseTrain, func(ctx context.Context) {
 		err = t.update(met, &res, rows)
 	})
 	if err != nil {
 		return res, err
 	}
 	trainS := time.Since(t0).Seconds()
+	if err := t.distMetrics(met, time.Since(stepStart).Seconds()); err != nil {
+		return res, err
+	}
 
 	if err := t.logRolloutMetrics(met, b); err != nil {
 		return res, err
@@ -368,25 +375,37 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		}
 		// Every rank takes the same step: gradients and loss are summed first.
 		if c := t.comm(); c.Size() > 1 {
+			t0 := time.Now()
 			if err := c.AllReduceSum(m.G.Data); err != nil {
 				return fmt.Errorf("step %d: all-reduce gradients: %w", t.step, err)
 			}
+			t.reduceS += time.Since(t0).Seconds()
 			if err := allSum(c, &loss); err != nil {
 				return err
 			}
 		}
 		norm := nn.ClipGradNorm(m.G.Data, t.Cfg.MaxGradNorm)
 		if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsNaN(norm) || math.IsInf(norm, 0) {
+			// The weights and the optimiser are left as they were: the step
+			// is skipped, named with its samples so the data can be checked.
 			t.nonFinite++
 			met["skipped"] = 1
 			res.Skipped = true
 			m.ZeroGrad()
+			ids := sampleIDs(res.Batch)
 			if t.nonFinite > t.Cfg.MaxNonFinite {
-				return fmt.Errorf("step %d: %d updates skipped for a non-finite loss (%g) or gradient norm (%g), more than max-non-finite = %d: lower the learning rate or check the reward",
-					t.step, t.nonFinite, loss, norm, t.Cfg.MaxNonFinite)
+				return fmt.Errorf("step %d: %d updates in a row skipped for a non-finite loss (%g) or gradient norm (%g), more than max-non-finite = %d; the last batch's samples: %s: lower the learning rate or check the reward and these samples (the last checkpoint is untouched)",
+					t.step, t.nonFinite, loss, norm, t.Cfg.MaxNonFinite, ids)
 			}
+			msg := fmt.Sprintf("update skipped: non-finite loss (%g) or gradient norm (%g), %d in a row (max-non-finite %d); the batch's samples: %s",
+				loss, norm, t.nonFinite, t.Cfg.MaxNonFinite, ids)
+			if res.Warning != "" {
+				msg = res.Warning + "; " + msg
+			}
+			res.Warning = msg
 			continue
 		}
+		t.nonFinite = 0 // the limit is on faults in a row
 		lr := t.Cfg.LR * t.Sched.Factor(t.Opt.Step)
 		t.Opt.Update(m, lr)
 		met["lr"] = lr
@@ -413,6 +432,25 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 	return nil
 }
 
+// maxIDsListed caps the sample ids a skipped step names.
+const maxIDsListed = 20
+
+// sampleIDs lists the distinct example IDs of a batch, in order.
+func sampleIDs(b *Batch) string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range b.Episodes {
+		if id := e.Example.ID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxIDsListed {
+		return strings.Join(ids[:maxIDsListed], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxIDsListed)
+	}
+	return strings.Join(ids, ", ")
+}
+
 // logRolloutMetrics adds the reward, length and timing metrics of a batch
 // under TRL's names, over its solve turns (on rank 0, every rank's).
 func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) error {
@@ -430,6 +468,7 @@ func (t *Trainer) logRolloutMetrics(met map[string]float64, b *Batch) error {
 	}
 	met["rollout_s"] = b.GenSeconds
 	met["score_s"] = b.ScoreSeconds
+	met["gen_tokens"] = float64(b.GenTokens) // every turn sampled this step on this rank (budget comparisons)
 	N := len(turns)
 	if N == 0 {
 		return nil

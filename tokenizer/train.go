@@ -70,14 +70,48 @@ func (c TrainConfig) Validate() error {
 // Ties in count go to the smaller pair of ids. Special tokens get ids
 // 0..len(Specials)-1, byte b gets id len(Specials)+b, merges follow.
 func Train(texts []string, cfg TrainConfig) (*Tokenizer, error) {
+	return TrainReport(texts, cfg, nil)
+}
+
+// TrainProgress is what TrainReport reports while it works: Phase "count"
+// (Done of Total bytes of text read) or "merge" (Done of at most Total
+// merges learned).
+type TrainProgress struct {
+	Phase       string
+	Done, Total int64
+}
+
+// reportBytes and reportMerges are how much work passes between
+// two calls of a TrainReport callback.
+const (
+	reportBytes  = 1 << 18
+	reportMerges = 64
+)
+
+// TrainReport is Train calling report (when not nil) every so often, so that
+// a caller can show progress on a large corpus; the tokenizer package itself
+// prints nothing.
+func TrainReport(texts []string, cfg TrainConfig, report func(TrainProgress)) (*Tokenizer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	var total, done, last int64
+	for _, text := range texts {
+		total += int64(len(text))
 	}
 	wc := map[string]int64{}
 	for _, text := range texts {
 		countWords(wc, text, cfg)
+		done += int64(len(text))
+		if report != nil && done-last >= reportBytes {
+			report(TrainProgress{Phase: "count", Done: done, Total: total})
+			last = done
+		}
 	}
-	return trainFromCounts(wc, cfg)
+	if report != nil {
+		report(TrainProgress{Phase: "count", Done: total, Total: total})
+	}
+	return trainFromCounts(wc, cfg, report)
 }
 
 // trainChunk is the size of the pieces TrainReader splits its input into.
@@ -112,7 +146,7 @@ func TrainReader(r io.Reader, cfg TrainConfig) (*Tokenizer, error) {
 			return nil, fmt.Errorf("tokenizer: read corpus: %w", err)
 		}
 	}
-	return trainFromCounts(wc, cfg)
+	return trainFromCounts(wc, cfg, nil)
 }
 
 // lastSafeCut returns the largest i such that buf[i-1] is '\n' and buf[i] is
@@ -269,7 +303,7 @@ func (tr *trainer) merge(w int32, a, b, id int32) {
 	word.syms = out
 }
 
-func trainFromCounts(wc map[string]int64, cfg TrainConfig) (*Tokenizer, error) {
+func trainFromCounts(wc map[string]int64, cfg TrainConfig, report func(TrainProgress)) (*Tokenizer, error) {
 	// Vocabulary: specials, bytes, then merges.
 	var tokens []string
 	byRaw := map[string]int32{}
@@ -342,6 +376,9 @@ func trainFromCounts(wc map[string]int64, cfg TrainConfig) (*Tokenizer, error) {
 			merges = append(merges, [2]int32{a, b})
 		}
 		step++
+		if report != nil && step%reportMerges == 0 {
+			report(TrainProgress{Phase: "merge", Done: int64(len(tokens)), Total: int64(cfg.VocabSize)})
+		}
 		clear(tr.grown)
 		for _, w := range tr.where[top.pair] {
 			if stamp[w] == step {

@@ -5,6 +5,7 @@
 package warmstart
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -38,6 +39,12 @@ type Config struct {
 	VocabSize int `json:"vocab_size"`
 	// Seed initialises the model weights. Default 1.
 	Seed uint64 `json:"seed"`
+	// ChatTemplate is the prompt format the demonstrations are shown in
+	// (tokenizer.LoadTemplate: none, chatml, llama3 or a Jinja file);
+	// "" is none. The run's --chat-template sets it.
+	ChatTemplate string `json:"chat_template,omitempty"`
+	// SystemPrompt is put first in every demonstration (--system-prompt).
+	SystemPrompt string `json:"system_prompt,omitempty"`
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -90,7 +97,7 @@ func SFTSeqs(codec rl.Codec, eos int32, exs []data.Example) []nn.Seq {
 		if ex.Solution == "" {
 			continue
 		}
-		p := codec.Encode(rl.PromptText(ex.Prompt))
+		p := codec.Encode(data.PlainPrompt(ex.Conversation()))
 		toks := append(append(p, codec.Encode(ex.Solution)...), eos)
 		seqs = append(seqs, nn.Seq{Tokens: toks, Start: len(p)})
 	}
@@ -102,6 +109,15 @@ func SFTSeqs(codec rl.Codec, eos int32, exs []data.Example) []nn.Seq {
 // exists, and otherwise training it (and saving it there, when cacheDir is
 // not ""). heldOut demonstrations give the SFT eval loss. Progress goes to log.
 func Build(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Writer) (*WarmStart, error) {
+	return BuildChecked(cfg, demos, heldOut, cacheDir, log, nil)
+}
+
+// BuildChecked is Build calling check (when not nil) with the tokenizer and
+// the model's context as soon as the tokenizer exists, before SFT; its error
+// is returned as it is, so that inputs that cannot fit (CheckFit) stop the
+// build before minutes of training.
+func BuildChecked(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Writer,
+	check func(tok *tokenizer.Tokenizer, context int) error) (*WarmStart, error) {
 	if len(demos) == 0 {
 		return nil, errors.New("warm start: no demonstrations (examples with a solution)")
 	}
@@ -109,6 +125,11 @@ func Build(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Wr
 	if cacheDir != "" {
 		dir = filepath.Join(cacheDir, "warm-"+cacheKey(cfg, demos))
 		if m, tok, err := Load(dir); err == nil {
+			if check != nil {
+				if err := check(tok, m.Cfg.MaxSeqLen); err != nil {
+					return nil, err
+				}
+			}
 			fmt.Fprintf(log, "warm start: reusing %s\n", dir)
 			ws := &WarmStart{Model: m, Tok: tok, Dir: dir, Cached: true, EvalLoss: math.NaN()}
 			if b, err := os.ReadFile(filepath.Join(dir, "warm.json")); err == nil {
@@ -127,9 +148,16 @@ func Build(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Wr
 	}
 	tcfg := tokenizer.DefaultTrainConfig()
 	tcfg.VocabSize = cfg.VocabSize
-	tok, err := tokenizer.Train(texts, tcfg)
+	var tok *tokenizer.Tokenizer
+	var err error
+	rl.Phase(context.Background(), rl.PhaseTokenizer, func(context.Context) { tok, err = tokenizer.TrainReport(texts, tcfg, BPEProgress(log)) })
 	if err != nil {
 		return nil, fmt.Errorf("warm start: train tokenizer: %w", err)
+	}
+	if check != nil {
+		if err := check(tok, cfg.Model.MaxSeqLen); err != nil {
+			return nil, err
+		}
 	}
 	eos, ok := tok.SpecialID(tokenizer.EndOfText)
 	if !ok {
@@ -142,23 +170,24 @@ func Build(cfg Config, demos, heldOut []data.Example, cacheDir string, log io.Wr
 		return nil, fmt.Errorf("warm start: model: %w", err)
 	}
 	m.InitRandom(rand.New(rand.NewPCG(cfg.Seed, 0x696e6974)))
-	train := SFTSeqs(tok, eos, demos)
-	eval := SFTSeqs(tok, eos, heldOut)
+	train, eval, err := chatSFTSeqs(cfg, tok, eos, demos, heldOut)
+	if err != nil {
+		return nil, fmt.Errorf("warm start: %w", err)
+	}
 	params := m.P.Len()
 	fmt.Fprintf(log, "warm start: SFT of a %.2fM-parameter model (vocab %d) on %d demonstrations, %d steps\n",
 		float64(params)/1e6, mc.VocabSize, len(train), cfg.SFT.Steps)
 	var last nn.SFTProgress
-	every := max(1, cfg.SFT.Steps/10)
-	err = nn.SFT(m, train, eval, cfg.SFT, func(p nn.SFTProgress) {
+	sftLog := PhaseLog(log, "sft", ProgressEvery)
+	progress := func(p nn.SFTProgress) {
 		last = p
-		if p.Step%every == 0 || p.Step == p.Steps {
-			el := ""
-			if !math.IsNaN(p.EvalLoss) {
-				el = fmt.Sprintf("  eval loss %.4f", p.EvalLoss)
-			}
-			fmt.Fprintf(log, "  sft step %d/%d  loss %.4f%s  lr %.2e  %.0f tok/s\n", p.Step, p.Steps, p.Loss, el, p.LR, p.TokensPerSec)
+		el := ""
+		if !math.IsNaN(p.EvalLoss) {
+			el = fmt.Sprintf("  eval loss %.4f", p.EvalLoss)
 		}
-	})
+		sftLog(int64(p.Step), int64(p.Steps), fmt.Sprintf("  step %d/%d  loss %.4f%s  lr %.2e  %.0f tok/s", p.Step, p.Steps, p.Loss, el, p.LR, p.TokensPerSec))
+	}
+	rl.Phase(context.Background(), rl.PhaseSFT, func(context.Context) { err = nn.SFT(m, train, eval, cfg.SFT, progress) })
 	if err != nil {
 		return nil, fmt.Errorf("warm start: %w", err)
 	}
@@ -192,6 +221,9 @@ func Load(dir string) (*nn.Model, *tokenizer.Tokenizer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (a checkpoint folder needs its tokenizer.json)", err)
 	}
+	if tok.VocabSize() > m.Cfg.VocabSize {
+		return nil, nil, fmt.Errorf("load checkpoint %s: tokenizer.json has %d tokens but the model's embedding has %d rows: the tokenizer belongs to another model; put the model's own tokenizer.json beside it", dir, tok.VocabSize(), m.Cfg.VocabSize)
+	}
 	return m, tok, nil
 }
 
@@ -200,7 +232,13 @@ func save(dir string, m *nn.Model, tok *tokenizer.Tokenizer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := nn.SaveModel(dir, m); err != nil {
+	// generation_config.json: the tokenizer's end-of-text ends generation.
+	var opt nn.SaveOptions
+	if id, ok := tok.SpecialID(tokenizer.EndOfText); ok {
+		opt.EOSTokenIDs = []int{int(id)}
+		opt.Generation = &nn.GenerationConfig{EOSTokenIDs: opt.EOSTokenIDs}
+	}
+	if err := nn.SaveModelWith(dir, m, opt); err != nil {
 		return err
 	}
 	return tok.Save(filepath.Join(dir, "tokenizer.json"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,7 @@ func bindJSONLConfig(fs interface {
 	fs.StringVar((*string)(&c.OnError), "on-error", string(c.OnError), "bad lines: fail (list them and stop) or skip (drop and count)")
 	fs.BoolVar(&c.Dedup, "dedup", c.Dedup, "drop examples whose id was seen before")
 	fs.IntVar(&c.MaxErrors, "max-errors", c.MaxErrors, "bad lines listed at most")
+	fs.IntVar(&c.MaxLineBytes, "max-line-bytes", c.MaxLineBytes, "a longer line is bad (0: no limit)")
 }
 
 // createOut opens path for writing, or stdout for "" or "-".
@@ -126,10 +128,10 @@ func runDataCheck(args []string) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return inputErr(err)
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("name at least one JSONL file")
+		return badInput(fmt.Errorf("name at least one JSONL file"))
 	}
 	for _, path := range fs.Args() {
 		_, st, err := data.LoadJSONL(path, cfg)
@@ -139,7 +141,11 @@ func runDataCheck(args []string) error {
 			}
 		}
 		if err != nil {
-			return err
+			var ble *data.BadLinesError
+			if errors.As(err, &ble) {
+				ble.SkipHint = "--on-error skip"
+			}
+			return badInput(err)
 		}
 		fmt.Printf("%s: %d lines, %d examples, %d bad, %d duplicate ids\n", path, st.Lines, st.Kept, st.Bad, st.Duplicates)
 	}
@@ -157,14 +163,18 @@ func runDataSplit(args []string) error {
 	fs.StringVar(&testOut, "test-out", testOut, "test output file")
 	bindJSONLConfig(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return inputErr(err)
 	}
 	if in == "" {
-		return fmt.Errorf("-in is required")
+		return badInput(fmt.Errorf("-in is required"))
 	}
 	exs, st, err := data.LoadJSONL(in, cfg)
 	if err != nil {
-		return err
+		var ble *data.BadLinesError
+		if errors.As(err, &ble) {
+			ble.SkipHint = "--on-error skip"
+		}
+		return badInput(fmt.Errorf("-in: %w", err))
 	}
 	train, test, err := data.Split(exs, frac, salt)
 	if err != nil {

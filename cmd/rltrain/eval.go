@@ -53,10 +53,20 @@ type evalConfig struct {
 	SelfVerify int `json:"self_verify"`
 	// Rise holds the verification format; its EvalSamples is set from SelfVerify.
 	Rise selfimprove.RISEConfig `json:"rise"`
+	// Turns 2 also samples a second attempt of every first attempt and
+	// reports self-correction (acc_t1, acc_t2, delta_t1_t2, delta_i2c,
+	// delta_c2i, edit_ratio; docs/algorithms.md §5). Default 1; a --config
+	// of a --turns 2 run sets 2.
+	Turns int `json:"turns"`
+	// Score holds the second turn's format (--score-template,
+	// --score-max-new-tokens), as in training.
+	Score selfimprove.SCoReConfig `json:"score"`
 	// Eval is the sampling of the evaluation, as training's --eval-* flags.
 	Eval rl.EvalConfig `json:"eval"`
 	// Task says where the examples and the reward come from, as in training.
 	Task taskConfig `json:"task"`
+	// Chat is the prompt format (--chat-template, --system-prompt), as in training.
+	Chat chatConfig `json:"chat"`
 }
 
 var evalFlagHelp = map[string]string{
@@ -68,6 +78,7 @@ var evalFlagHelp = map[string]string{
 	"step":    "sampling stream: a run's eval after N steps used N (eval_before 0)",
 	"train-n": "training problems generated beside the held-out ones (the built-in split depends on it)",
 	"data":    "examples (JSONL): the held-out split training would make, or all of --eval-data",
+	"turns":   "2: also a second attempt of each sample (the --score-template correction turn) and the self-correction metrics",
 }
 
 const evalUsage = `usage: rltrain eval --init DIR [--task NAME | --data FILE [--eval-data FILE]] [--out DIR] [--samples] [flags]
@@ -92,7 +103,7 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 	if err != nil {
 		return evalConfig{}, err
 	}
-	cfg := evalConfig{Seed: def.Train.Seed, Eval: def.Eval, Task: def.Task, Rise: def.Rise.Stage}
+	cfg := evalConfig{Seed: def.Train.Seed, Eval: def.Eval, Task: def.Task, Rise: def.Rise.Stage, Turns: def.Score.Turns, Score: def.Score.RL}
 	if path, ok := scanFlag(args, "config"); ok {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -102,11 +113,14 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 			Train struct{ Seed *uint64 } `json:"train"`
 			Eval  *rl.EvalConfig         `json:"eval"`
 			Task  *taskConfig            `json:"task"`
-		}{Eval: &cfg.Eval, Task: &cfg.Task}
+			Score *scoreConfig           `json:"score"`
+			Chat  *chatConfig            `json:"chat"`
+		}{Eval: &cfg.Eval, Task: &cfg.Task, Score: &def.Score, Chat: &cfg.Chat}
 		rc.Train.Seed = &cfg.Seed
 		if err := json.Unmarshal(b, &rc); err != nil {
 			return cfg, fmt.Errorf("--config %s: %w (give a run folder's config.json)", path, err)
 		}
+		cfg.Turns, cfg.Score = def.Score.Turns, def.Score.RL
 	}
 	help := maps.Clone(flagHelp)
 	maps.Copy(help, evalFlagHelp)
@@ -115,10 +129,13 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
 	bindStruct(fs, &cfg, "", "evalConfig", help)
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", help)
+	bindStruct(fs, &cfg.Chat, "", "chatConfig", chatFlagHelp)
 	bindStruct(fs, &cfg.Task, "", "taskConfig", help, "JSONL", "Gen")
 	bindGenConfig(fs, &cfg.Task.Gen)
 	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", help)
+	bindProgramFlags(fs, &cfg.Task.Programs)
 	bindStruct(fs, &cfg.Rise, "rise-", "selfimprove.RISEConfig", help, "EvalSamples", "Verify", "Samples", "Selection", "LossWeight")
+	bindStruct(fs, &cfg.Score, "score-", "selfimprove.SCoReConfig", help, "Stage", "Schedule", "Alpha", "Beta2")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -136,6 +153,9 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 		return cfg, fmt.Errorf("--eval-n %d: must be ≥ 1", cfg.Task.EvalN)
 	case cfg.SelfVerify < 0:
 		return cfg, fmt.Errorf("--self-verify %d: must be ≥ 0 (0: off)", cfg.SelfVerify)
+	}
+	if err := checkTurns(cfg); err != nil {
+		return cfg, err
 	}
 	if cfg.SelfVerify > 0 {
 		cfg.Rise.EvalSamples = cfg.SelfVerify
@@ -194,7 +214,7 @@ func loadCheckpoint(dir string) (*rl.Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("--init %s: tokenizer.json has no %s token to end completions", dir, tokenizer.EndOfText)
 	}
-	return &rl.Policy{Model: model, Codec: tok, EOS: eos}, nil
+	return &rl.Policy{Model: model, Codec: tok, EOS: eos, MoreStops: model.Origin.Generation.StopTokens()}, nil
 }
 
 // evalSummary is summary.json; "eval" has the keys of a run's eval_after.
@@ -210,18 +230,26 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	start := time.Now()
 	cfg, err := parseEvalConfig(args, stderr)
 	if err != nil {
-		return err
+		return inputErr(err)
 	}
 	if cfg.Threads > 0 {
 		defer tensor.SetThreads(tensor.SetThreads(cfg.Threads)) // restored for tests
 	}
 	pol, err := loadCheckpoint(cfg.Init)
 	if err != nil {
+		return badInput(err)
+	}
+	progs, err := startEvalPrograms(&cfg, stderr)
+	defer progs.Close()
+	if err != nil {
 		return err
 	}
 	exs, reward, name, err := evalTaskData(cfg)
 	if err != nil {
-		return err
+		return badInput(err)
+	}
+	if err := applyChat(pol, cfg.Chat, cfg.Init, exs); err != nil {
+		return badInput(err)
 	}
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("evals", time.Now().Format("20060102-150405"))
@@ -241,8 +269,12 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	twoTurn, err := evalCorrect(ctx, cfg, pol, exs, reward, &res, stdout)
+	if err != nil {
+		return err
+	}
 	if cfg.Samples {
-		if err := writeEvalSamples(ctx, cfg, pol, exs, reward); err != nil {
+		if err := writeEvalSamples(ctx, cfg, pol, exs, reward, twoTurn); err != nil {
 			return fmt.Errorf("samples.jsonl: %w", err)
 		}
 	}

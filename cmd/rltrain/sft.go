@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -63,11 +64,13 @@ func runSFT(args []string) error {
 	bindStruct(fs, &jc, "jsonl-", "data.JSONLConfig", nil)
 	bindStruct(fs, &sc, "sft-", "nn.SFTConfig", nil)
 	bindStruct(fs, &mc, "model-", "nn.Config", nil, "VocabSize")
+	var chat chatConfig
+	bindStruct(fs, &chat, "", "chatConfig", chatFlagHelp)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return inputErr(err)
 	}
 	if cc.Data == "" {
-		return errors.New("--data is required: a JSONL file of prompt/solution pairs")
+		return badInput(errors.New("--data is required: a JSONL file of prompt/solution pairs"))
 	}
 	if cc.Threads > 0 {
 		tensor.SetThreads(cc.Threads)
@@ -75,29 +78,29 @@ func runSFT(args []string) error {
 	if cc.Out == "" {
 		cc.Out = filepath.Join("runs", "sft-"+time.Now().Format("20060102-150405"))
 	}
-	train, _, err := data.LoadJSONL(cc.Data, jc)
+	train, err := loadJSONL("--data", cc.Data, jc, "--jsonl-on-error skip")
 	if err != nil {
-		return fmt.Errorf("--data: %w", err)
+		return badInput(err)
 	}
 	var eval []data.Example
 	if cc.EvalData != "" {
-		if eval, _, err = data.LoadJSONL(cc.EvalData, jc); err != nil {
-			return fmt.Errorf("--eval-data: %w", err)
+		if eval, err = loadJSONL("--eval-data", cc.EvalData, jc, "--jsonl-on-error skip"); err != nil {
+			return badInput(err)
 		}
 	} else if train, eval, err = data.Split(train, cc.EvalFrac, "rltrain-sft"); err != nil {
-		return fmt.Errorf("--eval-frac: %w", err)
+		return badInput(fmt.Errorf("--eval-frac: %w", err))
 	}
 	var m *nn.Model
 	var tok *tokenizer.Tokenizer
 	switch {
 	case cc.Init != "":
 		if m, tok, err = warmstart.Load(cc.Init); err != nil {
-			return fmt.Errorf("--init: %w", err)
+			return badInput(fmt.Errorf("--init: %w", err))
 		}
 	default:
 		if cc.Tokenizer != "" {
 			if tok, err = tokenizer.Load(cc.Tokenizer); err != nil {
-				return fmt.Errorf("--tokenizer: %w", err)
+				return badInput(fmt.Errorf("--tokenizer: %w", err))
 			}
 		} else {
 			texts := make([]string, 0, len(train))
@@ -106,29 +109,29 @@ func runSFT(args []string) error {
 			}
 			tcfg := tokenizer.DefaultTrainConfig()
 			tcfg.VocabSize = cc.VocabSize
-			if tok, err = tokenizer.Train(texts, tcfg); err != nil {
-				return fmt.Errorf("train tokenizer: %w", err)
+			if tok, err = tokenizer.TrainReport(texts, tcfg, warmstart.BPEProgress(os.Stdout)); err != nil {
+				return badInput(fmt.Errorf("--vocab-size: %w", err))
 			}
 		}
 		mc.VocabSize = tok.VocabSize()
 		if m, err = nn.NewModel(mc); err != nil {
-			return fmt.Errorf("model: %w", err)
+			return badInput(fmt.Errorf("--model-*: %w", err))
 		}
 		m.InitRandom(newRngT(cc.Seed, 1))
 	}
-	eos, ok := tok.SpecialID(tokenizer.EndOfText)
-	if !ok {
-		return fmt.Errorf("tokenizer has no %s token to end the solutions", tokenizer.EndOfText)
+	trainSeqs, evalSeqs, err := sftSeqs(chat, cc.Init, tok, train, eval)
+	if err != nil {
+		return err
 	}
-	trainSeqs := warmstart.SFTSeqs(tok, eos, train)
-	evalSeqs := warmstart.SFTSeqs(tok, eos, eval)
 	if len(trainSeqs) == 0 {
-		return fmt.Errorf("--data %s: no example has a solution (field %q)", cc.Data, jc.SolutionKey)
+		return badInput(fmt.Errorf("--data %s: no example has a solution (field %q): give prompt/solution lines, or name the field with --jsonl-solution-key", cc.Data, jc.SolutionKey))
 	}
-	for i, s := range append(append([]nn.Seq(nil), trainSeqs...), evalSeqs...) {
-		if len(s.Tokens) > m.Cfg.MaxSeqLen {
-			return fmt.Errorf("demonstration %d is %d tokens, longer than the model's %d positions: raise --model-max-position-embeddings or shorten it", i, len(s.Tokens), m.Cfg.MaxSeqLen)
-		}
+	evalFile := [2]string{"--eval-data", cc.EvalData}
+	if cc.EvalData == "" {
+		evalFile = [2]string{"--data (held-out split)", cc.Data}
+	}
+	if err := sftFits(tok, m.Cfg.MaxSeqLen, cc.Init != "", jc, [][2]string{{"--data", cc.Data}, evalFile}, train, eval); err != nil {
+		return badInput(err)
 	}
 	save := func(name string) error { return run.SaveCheckpoint(filepath.Join(cc.Out, name), m, tok) }
 	fmt.Printf("sft: %.2fM parameters, %d train / %d held-out demonstrations, %d steps of %d sequences\n",

@@ -46,17 +46,17 @@ func runTokenize(args []string) error {
 	fs.StringVar(&cfg.Tokenizer, "tokenizer", cfg.Tokenizer, "tokenizer.json, vocab.json/encoder.json, or a directory holding one (required)")
 	fs.BoolVar(&cfg.Decode, "decode", cfg.Decode, "read space-separated ids per line and print their text")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return inputErr(err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q: text comes on stdin", fs.Args())
+		return badInput(fmt.Errorf("unexpected arguments %q: text comes on stdin", fs.Args()))
 	}
 	if err := cfg.Validate(); err != nil {
-		return err
+		return badInput(err)
 	}
 	tok, err := tokenizer.Load(cfg.Tokenizer)
 	if err != nil {
-		return err
+		return badInput(fmt.Errorf("--tokenizer: %w", err))
 	}
 	w := bufio.NewWriterSize(os.Stdout, 64<<10)
 	if err := tokenizeStream(tok, cfg.Decode, os.Stdin, w); err != nil {
@@ -157,13 +157,13 @@ func runTokenizerTrain(args []string) error {
 	fs.BoolVar(&cfg.PreTokenizer.AddPrefixSpace, "add-prefix-space", cfg.PreTokenizer.AddPrefixSpace, "prepend a space to text that does not start with one (gpt2 pattern with unlimited digits only)")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "tokenizer.json to write (required)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return inputErr(err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q: the corpus comes on stdin", fs.Args())
+		return badInput(fmt.Errorf("unexpected arguments %q: the corpus comes on stdin", fs.Args()))
 	}
 	if err := cfg.Validate(); err != nil {
-		return err
+		return badInput(err)
 	}
 	start := time.Now()
 	tok, err := tokenizer.TrainReader(os.Stdin, cfg.TrainConfig)

@@ -46,7 +46,8 @@ type taskConfig struct {
 	// EvalFrac is the held-out fraction when EvalData is empty. Default 0.1.
 	EvalFrac float64 `json:"eval_frac"`
 	// Reward names the rewards and weights, e.g. "countdown:1,format:0.1".
-	// Known: countdown, accuracy (math answers), format, overlong, consensus (label-free majority vote). Default
+	// Known: countdown, accuracy (math answers), format, overlong, consensus (label-free majority vote),
+	// judge and self-verify (label-free: the model grades its own completions). Default
 	// for a built-in task: its accuracy reward alone (countdown, or accuracy
 	// for the math tasks) — the SFT warm start already writes the format, so
 	// a format bonus only adds noise to std-scaled group advantages
@@ -57,6 +58,11 @@ type taskConfig struct {
 	JSONL data.JSONLConfig `json:"jsonl"`
 	// Gen holds the difficulty knobs of the built-in tasks.
 	Gen data.GenConfig `json:"gen"`
+	// Programs are the user's reward programs and servers (--reward-cmd,
+	// --reward-http), named in Reward like built-in rewards.
+	Programs programsConfig `json:"programs"`
+	// running are the started programs (startPrograms); nil before.
+	running *rewardPrograms
 }
 
 // warmConfig says where the starting policy comes from.
@@ -117,6 +123,10 @@ type runConfig struct {
 	Score scoreConfig    `json:"score"`
 	// SelfReward: --unlabeled and the consensus reward's --consensus-min.
 	SelfReward unlabeledConfig `json:"self_reward"`
+	// Chat is the prompt format: --chat-template and --system-prompt.
+	Chat chatConfig `json:"chat"`
+	// ModelReward: the judge and self-verify rewards (--judge, --judge-*, --self-verify-*).
+	ModelReward modelRewardConfig `json:"model_reward"`
 }
 
 func defaultRunConfig(algo string) (runConfig, error) {
@@ -146,11 +156,13 @@ func defaultRunConfig(algo string) (runConfig, error) {
 		Train: tc,
 		Eval:  ec,
 		Task: taskConfig{Task: "countdown", TrainN: 20000, EvalN: 400, DataSeed: 1, EvalFrac: 0.1,
-			JSONL: data.DefaultJSONLConfig(), Gen: gen},
-		Warm:       warmConfig{Build: warmstart.DefaultConfig()},
-		Rise:       riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
-		Score:      defaultScoreConfig(),
-		SelfReward: defaultUnlabeledConfig(),
+			JSONL: data.DefaultJSONLConfig(), Gen: gen, Programs: defaultProgramsConfig()},
+		Warm:        warmConfig{Build: warmstart.DefaultConfig()},
+		Rise:        riseConfig{Stage: selfimprove.DefaultRISEConfig(), Demos: selfimprove.DefaultDemoConfig()},
+		Score:       defaultScoreConfig(),
+		SelfReward:  defaultUnlabeledConfig(),
+		ModelReward: defaultModelRewardConfig(),
+		Chat:        chatConfig{ChatTemplate: "none"},
 	}, nil
 }
 
@@ -167,14 +179,17 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 	bindStruct(fs, &cfg.Task, "", "taskConfig", flagHelp, "JSONL", "Gen")
 	bindGenConfig(fs, &cfg.Task.Gen)
 	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", flagHelp)
+	bindProgramFlags(fs, &cfg.Task.Programs)
 	bindStruct(fs, &cfg.Warm, "", "warmConfig", flagHelp, "Build")
-	bindStruct(fs, &cfg.Warm.Build, "warm-", "warmstart.Config", flagHelp, "Model", "SFT")
+	bindStruct(fs, &cfg.Warm.Build, "warm-", "warmstart.Config", flagHelp, "Model", "SFT", "ChatTemplate", "SystemPrompt")
+	bindStruct(fs, &cfg.Chat, "", "chatConfig", chatFlagHelp)
 	bindStruct(fs, &cfg.Warm.Build.Model, "model-", "nn.Config", flagHelp, "VocabSize")
 	bindStruct(fs, &cfg.Warm.Build.SFT, "sft-", "nn.SFTConfig", flagHelp)
 	bindStruct(fs, &cfg.Out, "", "outputConfig", flagHelp)
 	bindRiseFlags(fs, &cfg.Rise)
 	bindScoreFlags(fs, &cfg.Score)
 	bindUnlabeledFlags(fs, &cfg.SelfReward)
+	bindModelRewardFlags(fs, &cfg.ModelReward)
 }
 
 // parseRunConfig resolves defaults → --config → flags.
@@ -207,7 +222,7 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("--config %s: %w (keys follow the JSON of the resolved config printed at start)", path, err)
+			return cfg, configError(path, b, err)
 		}
 		if string(cfg.Algo.Algo) != algo {
 			return cfg, fmt.Errorf("--config %s sets algorithm %q but --algo is %q: make them agree", path, cfg.Algo.Algo, algo)
@@ -258,7 +273,16 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	if err := cfg.Score.validate(cfg.Algo, cfg.Rise.Enable); err != nil {
 		return cfg, err
 	}
+	if err := cfg.Chat.resolve(&cfg); err != nil {
+		return cfg, err
+	}
 	if err := cfg.SelfReward.validate(cfg); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Task.Programs.validate(cfg); err != nil {
+		return cfg, err
+	}
+	if err := cfg.ModelReward.validate(); err != nil {
 		return cfg, err
 	}
 	if pc := cfg.Algo.Policy(); cfg.Train.MicroBatch > 0 && pc.GroupSize > 0 && cfg.Train.PromptsPerStep*pc.GroupSize < 1 {

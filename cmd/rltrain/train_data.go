@@ -28,14 +28,15 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 		}
 	} else {
 		name = filepath.Base(tc.Data)
-		trainEx, _, err = data.LoadJSONL(tc.Data, tc.JSONL)
-		if err != nil {
-			return nil, nil, nil, name, fmt.Errorf("--data: %w", err)
+		if trainEx, err = loadJSONL("--data", tc.Data, tc.JSONL, "--jsonl-on-error skip"); err != nil {
+			return nil, nil, nil, name, err
+		}
+		if len(trainEx) == 0 {
+			return nil, nil, nil, name, fmt.Errorf("--data %s holds no examples: give a JSONL file with one example per line", tc.Data)
 		}
 		if tc.EvalData != "" {
-			evalEx, _, err = data.LoadJSONL(tc.EvalData, tc.JSONL)
-			if err != nil {
-				return nil, nil, nil, name, fmt.Errorf("--eval-data: %w", err)
+			if evalEx, err = loadJSONL("--eval-data", tc.EvalData, tc.JSONL, "--jsonl-on-error skip"); err != nil {
+				return nil, nil, nil, name, err
 			}
 		} else {
 			trainEx, evalEx, err = data.Split(trainEx, tc.EvalFrac, "rltrain-eval")
@@ -47,7 +48,7 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 			evalEx = evalEx[:tc.EvalN]
 		}
 		if len(trainEx) == 0 {
-			return nil, nil, nil, name, fmt.Errorf("--data %s: no training examples left after the held-out split", tc.Data)
+			return nil, nil, nil, name, fmt.Errorf("--data %s: no training examples left after the held-out split: lower --eval-frac or give --eval-data", tc.Data)
 		}
 	}
 	if len(evalEx) == 0 {
@@ -63,6 +64,8 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 		if err != nil {
 			return nil, nil, nil, name, fmt.Errorf("--reward: %w", err)
 		}
+	case len(tc.Programs.Cmd)+len(tc.Programs.HTTP) > 0:
+		reward, err = rewards.ParseSpec(tc.Programs.programSpec(), specOptions(cfg, cfg.SelfReward))
 	case tc.Data == "":
 		acc := "accuracy:1"
 		if tc.Task == "countdown" {
@@ -75,8 +78,11 @@ func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.We
 			task = trainEx[0].Task
 		}
 		reward, err = rewards.ForTask(task)
-		if err != nil {
-			err = fmt.Errorf("--data %s: no built-in reward for task %q: name the rewards with --reward (e.g. accuracy:1,format:0.1)", tc.Data, task)
+		switch {
+		case err != nil && answerDefault(tc, trainEx): // rewardNote says so
+			reward, err = rewards.ParseSpec("accuracy:1", specOptions(cfg, cfg.SelfReward))
+		case err != nil:
+			err = fmt.Errorf("--data %s: no built-in reward for task %q and not every example has an answer: name the rewards with --reward (e.g. accuracy:1,format:0.1) or a checker with --reward-cmd NAME=COMMAND", tc.Data, task)
 		}
 	}
 	return trainEx, evalEx, reward, name, err

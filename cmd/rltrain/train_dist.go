@@ -8,13 +8,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/rltrain/rltrain/data"
 	"github.com/rltrain/rltrain/dist"
 	"github.com/rltrain/rltrain/nn"
+	"github.com/rltrain/rltrain/tokenizer"
 	"github.com/rltrain/rltrain/warmstart"
 )
 
@@ -23,14 +26,24 @@ import (
 // (and without it the same deterministic SFT). The trainer broadcasts rank
 // 0's weights anyway; the tokenizer must agree, and does, being trained
 // deterministically on the same demonstrations.
-func buildWarmStart(cfg runConfig, comm dist.Comm, demos, heldOut []data.Example, stdout io.Writer) (*warmstart.WarmStart, error) {
+func buildWarmStart(cfg runConfig, comm dist.Comm, trainEx, demos, heldOut []data.Example, stdout io.Writer) (*warmstart.WarmStart, error) {
 	if comm.Rank() != 0 {
 		if err := comm.Barrier(); err != nil {
 			return nil, err
 		}
 	}
-	ws, err := warmstart.Build(cfg.Warm.Build, demos, heldOut, cfg.Warm.Cache, stdout)
+	// Prompts and demonstrations that cannot fit stop the build before SFT.
+	check := func(tok *tokenizer.Tokenizer, context int) error {
+		return badInput(checkRunFits(cfg, tok, context, trainEx, heldOut, demos, false))
+	}
+	ws, err := warmstart.BuildChecked(cfg.Warm.Build, demos, heldOut, cfg.Warm.Cache, stdout, check)
 	if comm.Rank() == 0 && comm.Size() > 1 {
+		if ee := (exitError{}); errors.As(err, &ee) {
+			// Bad input (a prompt too long): the other ranks wait at the
+			// barrier below, and runTrain aborts only on other errors.
+			fmt.Fprintf(os.Stderr, "rltrain train: %v\n", err)
+			comm.Abort(ee.code)
+		}
 		if err != nil {
 			return nil, err // Abort follows in runTrain
 		}

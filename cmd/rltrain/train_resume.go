@@ -64,21 +64,22 @@ func findResume(cfg runConfig, resumeFlag bool, stdout io.Writer) (resumePoint, 
 }
 
 // loadResumed loads the policy, the reference model (nil when the run had
-// none) and the trainer state of a checkpoint.
+// none) and the trainer state of a checkpoint; a checkpoint that does not
+// load is bad input (exit 2).
 func loadResumed(rp resumePoint) (*nn.Model, *nn.Model, *tokenizer.Tokenizer, *nn.TrainState, error) {
 	m, tok, err := warmstart.Load(rp.dir)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("resume: %w", err)
+		return nil, nil, nil, nil, badInput(fmt.Errorf("--resume %s: %w", rp.dir, err))
 	}
 	var ref *nn.Model
 	if _, err := os.Stat(filepath.Join(rp.dir, "reference")); err == nil {
 		if ref, err = nn.LoadModel(filepath.Join(rp.dir, "reference")); err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("resume: reference model: %w", err)
+			return nil, nil, nil, nil, badInput(fmt.Errorf("--resume %s: reference model: %w", rp.dir, err))
 		}
 	}
 	st, err := nn.LoadTrainState(filepath.Join(rp.dir, nn.TrainStateFile))
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("resume: %w", err)
+		return nil, nil, nil, nil, badInput(fmt.Errorf("--resume %s: %w", rp.dir, err))
 	}
 	return m, ref, tok, st, nil
 }

@@ -37,6 +37,11 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	start := time.Now()
 	resolved, _ := json.MarshalIndent(cfg, "", "  ")
 	fmt.Fprintf(stdout, "rltrain %s: resolved config\n%s\n", cfg.Algo.Algo, resolved)
+	progs, err := startPrograms(cfg.Task.Programs, os.Stderr) // on an error, none is left running
+	if cfg.Task.running = progs; err != nil {
+		return badInput(err)
+	}
+	defer progs.Close() // on every return: the end of the run, an error or an interrupt
 	trainEx, evalEx, reward, taskName, err := taskData(cfg)
 	if err != nil {
 		return badInput(err)
@@ -47,6 +52,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	}
 	fmt.Fprintf(stdout, "task %s: %d training problems, %d held-out; rewards %v; %d threads, kernels %s; %d rank(s)\n",
 		taskName, len(trainEx), len(evalEx), reward.Names(), tensor.Threads(), kernelPath(), comm.Size())
+	printNote(stdout, rewardNote(cfg.Task, trainEx))
 	if d := ul.describe(reward); d != "" {
 		fmt.Fprintln(stdout, d)
 	}
@@ -67,8 +73,8 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	default:
 		demos := trainEx
 		if cfg.Warm.SFTData != "" {
-			if demos, _, err = data.LoadJSONL(cfg.Warm.SFTData, cfg.Task.JSONL); err != nil {
-				return badInput(fmt.Errorf("--sft-data: %w", err))
+			if demos, err = loadJSONL("--sft-data", cfg.Warm.SFTData, cfg.Task.JSONL, "--jsonl-on-error skip"); err != nil {
+				return badInput(err)
 			}
 		}
 		var withSol []data.Example
@@ -90,11 +96,14 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		if withSol, err = scoreDemos(cfg.Score, cfg.Task.Data == "" && cfg.Warm.SFTData == "", withSol, stdout); err != nil {
 			return err
 		}
-		ws, err := buildWarmStart(cfg, comm, withSol, evalEx, stdout)
+		ws, err := buildWarmStart(cfg, comm, trainEx, withSol, evalEx, stdout)
 		if err != nil {
 			return err
 		}
 		model, tok = ws.Model, ws.Tok
+	}
+	if err := checkLoadedFits(cfg, rp.dir != "", tok, model.Cfg.MaxSeqLen, trainEx, evalEx); err != nil {
+		return err
 	}
 	if cfg.Algo.Settings.UsesCritic() {
 		model = model.WithValueHead()
@@ -103,7 +112,11 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if !ok {
 		return fmt.Errorf("tokenizer has no %s token to end completions", tokenizer.EndOfText)
 	}
-	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos}
+	// generation_config.json's other eos ids (nn.Model.Origin) stop too
+	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos, MoreStops: model.Origin.Generation.StopTokens()}
+	if pol.Format, pol.EOS, err = chatFormat(cfg.Chat, cfg.Warm.Init, tok, eos, trainEx, evalEx); err != nil {
+		return badInput(err)
+	}
 	if cfg.Algo.Policy().Beta > 0 && ref == nil {
 		ref = model.Clone()
 	}
@@ -115,16 +128,21 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if score != nil {
 		builder = score
 	}
+	builder, judges, err := bindModelRewards(cfg, reward, pol, builder, score != nil, stdout) // judge, self-verify
+	if err != nil {
+		return err
+	}
 	tr, err := rl.NewTrainer(cfg.Train, cfg.Algo, pol, ref, builder, reward, ul.Train, comm)
 	if err != nil {
 		return err
 	}
+	tr.Stages = append(tr.Stages, judges...)
 	if score != nil {
 		tr.Stages = append(tr.Stages, score) // its score/ metrics of each step
 	}
 	if state != nil {
 		if err := tr.Restore(state); err != nil {
-			return badInput(fmt.Errorf("resume %s: %w", rp.dir, err))
+			return badInput(fmt.Errorf("--resume %s: %w: resume with the run's own settings (drop the flags that change them), or start a new run with another --out", rp.dir, err))
 		}
 	}
 	rise, err := riseStage(cfg)
@@ -155,7 +173,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	}
 
 	evalReward := ul.evalReward(reward) // the task's verifier when training is self-rewarded
-	evaluate := func(step int) (rl.EvalResult, error) {
+	evaluateAt := func(ctx context.Context, step int) (rl.EvalResult, error) {
 		t0 := time.Now()
 		r, err := pol.EvaluateDist(ctx, comm, evalEx, evalReward, cfg.Eval, rl.Streams{Seed: cfg.Train.Seed, Step: step})
 		if err != nil {
@@ -171,6 +189,10 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 			}
 		}
 		return r, log.AddEval(step, r)
+	}
+	evaluate := func(step int) (r rl.EvalResult, err error) { // the whole of it under the eval label
+		rl.Phase(ctx, rl.PhaseEval, func(ctx context.Context) { r, err = evaluateAt(ctx, step) })
+		return r, err
 	}
 	var before rl.EvalResult
 	if rp.dir == "" {
@@ -190,7 +212,11 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		if err != nil || !primary {
 			return "", err
 		}
-		return run.SaveTrainCheckpoint(cfg.Out.Out, step, cfg.Out.Keep, run.TrainCheckpoint{Model: model, Ref: ref, Tok: tok, State: st})
+		var dir string
+		rl.Phase(ctx, rl.PhaseCheckpoint, func(context.Context) {
+			dir, err = run.SaveTrainCheckpoint(cfg.Out.Out, step, cfg.Out.Keep, run.TrainCheckpoint{Model: model, Ref: ref, Tok: tok, State: st})
+		})
+		return dir, err
 	}
 	steps := rp.step
 	for s := rp.step + 1; s <= cfg.Train.Steps; s++ {
@@ -250,7 +276,8 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		return err
 	}
 	if primary {
-		if err := run.SaveCheckpoint(filepath.Join(cfg.Out.Out, "final"), model, tok); err != nil {
+		rl.Phase(ctx, rl.PhaseCheckpoint, func(context.Context) { err = run.SaveCheckpoint(filepath.Join(cfg.Out.Out, "final"), model, tok) })
+		if err != nil {
 			return fmt.Errorf("final checkpoint: %w", err)
 		}
 	}
