@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-purego test-avx512 test-mpi test-resume vet generate check-generate bench bench-compare fuzz clean
+.PHONY: all build deps test test-purego test-avx512 test-mpi test-resume test-hf-real bench-hf vet generate check-generate bench bench-compare fuzz clean
 
 all: build
 
@@ -29,11 +29,22 @@ test-avx512:
 	bash scripts/test-avx512-emu.sh
 
 # test-mpi: the dist package's MPI binding under mpirun with 1-4 ranks, then
-# seeded training runs of grpo, ppo and nft in one process and on 2 ranks
+# seeded training runs of grpo, ppo and nft in one process and on 2 ranks,
+# then RISE, SCoRe, consensus, sharded evaluation and resume on 2 ranks
 # (installs Debian's OpenMPI when missing)
 test-mpi:
 	bash scripts/test-mpi.sh
 	bash scripts/test-mpi-train.sh
+	bash scripts/test-mpi-features.sh
+
+# test-hf-real: real-size HF layouts (SmolLM2-135M, Qwen2.5-0.5B, Qwen3-0.6B) with
+# random weights, logits against the PyTorch reference (minutes; ~8 GB RAM)
+test-hf-real: deps
+	RLTRAIN_HF_REAL=1 RLTRAIN_REQUIRE_PEERS=1 $(GO) test -run TestHFRealSize -v -timeout 60m ./nn
+
+# bench-hf: load time and one GRPO step (tok/s, peak RSS) of the HF layouts
+bench-hf: build
+	for c in smollm2-135m qwen2.5-0.5b; do bin/rltrain bench model --model-config nn/testdata/hf/$$c.json; done
 
 # test-resume: kill -9 a seeded run 20 times at random moments; every resume
 # must end where an uninterrupted run does, bitwise

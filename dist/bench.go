@@ -3,7 +3,7 @@ package dist
 import (
 	"errors"
 	"fmt"
-	"math"
+	"sort"
 	"time"
 )
 
@@ -14,6 +14,7 @@ type AllReduceTiming struct {
 	Reps    int     // timed all-reduces
 	Seconds float64 // mean seconds per all-reduce
 	Best    float64 // seconds of this rank's fastest all-reduce: on a shared machine, the least disturbed
+	Median  float64 // seconds of this rank's median all-reduce: robust to a few disturbed ones
 }
 
 // AlgBandwidth is the bytes of one rank's buffer reduced per second: what
@@ -41,8 +42,8 @@ func (t AllReduceTiming) BusBandwidth() float64 {
 func (t AllReduceTiming) String() string {
 	best := t
 	best.Seconds = t.Best
-	return fmt.Sprintf("allreduce %9d floats  %d ranks  mean %10.1f µs  alg %6.3f GB/s  bus %6.3f GB/s  (best %10.1f µs, bus %6.3f GB/s)",
-		t.Floats, t.Ranks, t.Seconds*1e6, t.AlgBandwidth()/1e9, t.BusBandwidth()/1e9, t.Best*1e6, best.BusBandwidth()/1e9)
+	return fmt.Sprintf("allreduce %9d floats  %d ranks  mean %10.1f µs  alg %6.3f GB/s  bus %6.3f GB/s  (best %10.1f µs, bus %6.3f GB/s; median %10.1f µs)",
+		t.Floats, t.Ranks, t.Seconds*1e6, t.AlgBandwidth()/1e9, t.BusBandwidth()/1e9, t.Best*1e6, best.BusBandwidth()/1e9, t.Median*1e6)
 }
 
 // BenchAllReduce times reps all-reduces of floats float32 values on every
@@ -70,13 +71,18 @@ func BenchAllReduce(c Comm, floats, reps int) (AllReduceTiming, error) {
 		return AllReduceTiming{}, err
 	}
 	start := time.Now()
-	best := math.Inf(1)
-	for range reps {
+	times := make([]float64, reps)
+	for i := range reps {
 		t0 := time.Now()
 		if err := c.AllReduceSum(buf); err != nil {
 			return AllReduceTiming{}, err
 		}
-		best = min(best, time.Since(t0).Seconds())
+		times[i] = time.Since(t0).Seconds()
+	}
+	sort.Float64s(times)
+	best, median := times[0], times[reps/2]
+	if reps%2 == 0 {
+		median = (times[reps/2-1] + times[reps/2]) / 2
 	}
 	if err := c.Barrier(); err != nil {
 		return AllReduceTiming{}, err
@@ -85,7 +91,7 @@ func BenchAllReduce(c Comm, floats, reps int) (AllReduceTiming, error) {
 	if err := checkAll(buf, 0); err != nil {
 		return AllReduceTiming{}, err
 	}
-	return AllReduceTiming{Floats: floats, Ranks: c.Size(), Reps: reps, Seconds: elapsed / float64(reps), Best: best}, nil
+	return AllReduceTiming{Floats: floats, Ranks: c.Size(), Reps: reps, Seconds: elapsed / float64(reps), Best: best, Median: median}, nil
 }
 
 // checkAll returns an error unless every element of buf is want.

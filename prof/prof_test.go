@@ -149,3 +149,14 @@ func TestSummarizeBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteSharesOneLine(t *testing.T) {
+	var b strings.Builder
+	s := Summary{Total: 2 * time.Second, Samples: 200, Phases: []Phase{{Name: "sft", Share: 0.75}, {Name: Other, Share: 0.25}}}
+	if err := s.WriteShares(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), "CPU profile by phase (2.00s of CPU):  sft 75.0%  other 25.0%\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

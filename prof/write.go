@@ -59,3 +59,18 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// WriteShares prints the phases' shares of the CPU time on one line, most
+// first, "other" last: what a run prints at its end when it was profiled.
+func (s Summary) WriteShares(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("CPU profile by phase (%s of CPU):", secs(s.Total))
+	for _, p := range s.Phases {
+		ew.printf("  %s %.1f%%", p.Name, 100*p.Share)
+	}
+	if s.Samples == 0 {
+		ew.printf("  (no samples: the run was too short to profile)")
+	}
+	ew.printf("\n")
+	return ew.err
+}

@@ -182,3 +182,42 @@ func allMax(c dist.Comm, x *float64) error {
 	*x = buf[0]
 	return nil
 }
+
+// distMetrics adds, on rank 0 of several, where the step's wall time went
+// between computing and communicating. Each rank times its gradient
+// all-reduces (reduceS); the last rank to arrive waits for no one, so the
+// shortest of those times is the communication itself and the excess of a
+// rank's time over it is idle time, waiting for slower ranks:
+//
+//	dist/allreduce_s  the shortest all-reduce time over the ranks (communication)
+//	dist/wait_s       the ranks' mean excess over it (idle from load imbalance)
+//	dist/comm_share   (allreduce_s + wait_s) / rank 0's step time
+//	dist/busy_max_s, dist/busy_min_s  the slowest and fastest rank's step time outside the all-reduces
+//
+// It is collective (one Gather per step).
+func (t *Trainer) distMetrics(met map[string]float64, stepS float64) error {
+	c := t.comm()
+	if c.Size() == 1 {
+		return nil
+	}
+	all, err := c.Gather([]float64{t.reduceS, stepS - t.reduceS}, 0)
+	if err != nil || c.Rank() != 0 {
+		return err
+	}
+	minR, sumR := math.Inf(1), 0.0
+	minB, maxB := math.Inf(1), 0.0
+	for r := range c.Size() {
+		red, busy := all[2*r], all[2*r+1]
+		minR, sumR = min(minR, red), sumR+red
+		minB, maxB = min(minB, busy), max(maxB, busy)
+	}
+	wait := sumR/float64(c.Size()) - minR
+	met["dist/allreduce_s"] = minR
+	met["dist/wait_s"] = wait
+	met["dist/busy_max_s"] = maxB
+	met["dist/busy_min_s"] = minB
+	if stepS > 0 {
+		met["dist/comm_share"] = (minR + wait) / stepS
+	}
+	return nil
+}

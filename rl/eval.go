@@ -167,7 +167,10 @@ func (p *Policy) EvaluateDist(ctx context.Context, c dist.Comm, exs []data.Examp
 	var sums evalSums
 	if hi > lo {
 		var err error
-		if sums, err = p.evalShard(ctx, exs[lo:hi], lo, reward, cfg, s); err != nil {
+		Phase(ctx, PhaseEval, func(ctx context.Context) {
+			sums, err = p.evalShard(ctx, exs[lo:hi], lo, reward, cfg, s)
+		})
+		if err != nil {
 			return res, err
 		}
 	}

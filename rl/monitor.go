@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime/pprof"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
@@ -64,6 +63,11 @@ type MonitorCounts struct {
 	Both, Agree, SelfPos, TruePos, TP float64
 	// TrueScored and TrueCorrect count the true verdicts of every solve turn.
 	TrueScored, TrueCorrect float64
+	// SelfSum sums the self-reward's own score (its first component, before
+	// the threshold) over the Both turns, SqErr its squared difference to the
+	// true verdict (0 or 1): a dense self-reward (judge, self-verify) is
+	// judged as a probability of "correct", not only past the threshold.
+	SelfSum, SqErr float64
 	// Groups counts groups of solve turns; Labelled those with at least one
 	// self verdict (consensus: a pseudo-label); Positive those with a
 	// self-correct turn that has a true verdict, RightLabel those of them
@@ -74,7 +78,7 @@ type MonitorCounts struct {
 }
 
 func (c *MonitorCounts) fields() []*float64 {
-	return []*float64{&c.Both, &c.Agree, &c.SelfPos, &c.TruePos, &c.TP, &c.TrueScored, &c.TrueCorrect,
+	return []*float64{&c.Both, &c.Agree, &c.SelfPos, &c.TruePos, &c.TP, &c.TrueScored, &c.TrueCorrect, &c.SelfSum, &c.SqErr,
 		&c.Groups, &c.Labelled, &c.Positive, &c.RightLabel, &c.Missing}
 }
 
@@ -86,6 +90,10 @@ func (c *MonitorCounts) fields() []*float64 {
 //   - self_reward/label_rate: Labelled / Groups, the groups that got a pseudo-label;
 //   - self_reward/label_accuracy: RightLabel / Positive, the pseudo-labels that are right;
 //   - self_reward/true_accuracy: TrueCorrect / TrueScored, the batch's accuracy by the verifier;
+//   - self_reward/self_accuracy: SelfPos / Both, the accuracy the self-reward claims (beside
+//     true_accuracy it shows a self-reward that flatters the policy);
+//   - self_reward/self_mean: SelfSum / Both, the mean self score; self_reward/brier: SqErr / Both,
+//     its Brier score against the truth (for self-rewards in [0, 1]);
 //   - self_reward/n: Both, the weight of agreement when averaging over steps.
 func (c MonitorCounts) Metrics() map[string]float64 {
 	ratio := func(a, b float64) float64 {
@@ -101,6 +109,9 @@ func (c MonitorCounts) Metrics() map[string]float64 {
 		"self_reward/label_rate":     ratio(c.Labelled, c.Groups),
 		"self_reward/label_accuracy": ratio(c.RightLabel, c.Positive),
 		"self_reward/true_accuracy":  ratio(c.TrueCorrect, c.TrueScored),
+		"self_reward/self_accuracy":  ratio(c.SelfPos, c.Both),
+		"self_reward/self_mean":      ratio(c.SelfSum, c.Both),
+		"self_reward/brier":          ratio(c.SqErr, c.Both),
 		"self_reward/n":              c.Both,
 	}
 	if c.Missing > 0 {
@@ -135,7 +146,7 @@ func (m *Monitor) Measure(ctx context.Context, b *Batch, timeout time.Duration) 
 		}
 	}
 	var parts [][]rewards.Result
-	pprof.Do(ctx, pprof.Labels("phase", "score"), func(ctx context.Context) {
+	Phase(ctx, PhaseScore, func(ctx context.Context) {
 		_, parts = rewards.ScoreItems(ctx, m.Reward, items, timeout)
 	})
 	truth := make([]float32, len(turns)) // NaN: no true verdict
@@ -164,6 +175,9 @@ func (m *Monitor) Measure(ctx context.Context, b *Batch, timeout time.Duration) 
 			continue
 		}
 		c.Both++
+		s := tu.Parts[0].Score
+		c.SelfSum += s
+		c.SqErr += (s - float64(tr)) * (s - float64(tr))
 		if self == tr {
 			c.Agree++
 		}

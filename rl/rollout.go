@@ -3,7 +3,6 @@ package rl
 import (
 	"context"
 	"math/rand/v2"
-	"runtime/pprof"
 	"time"
 
 	"github.com/rltrain/rltrain/data"
@@ -50,6 +49,10 @@ type BuildInput struct {
 	// 0 outside training (evaluation). Builders that follow a schedule read
 	// it (SCoRe: Stage I for the first steps, then Stage II).
 	Step int
+	// Reduce sums values over the ranks of a data-parallel run, in place
+	// (nil in one process). Stages call it on their additive counts, so
+	// that the metrics they return on rank 0 cover every rank's episodes.
+	Reduce Reducer
 }
 
 // KeySource hands out group keys in increasing order.
@@ -84,7 +87,10 @@ func (s SingleTurn) Build(ctx context.Context, p *Policy, in BuildInput) (*Batch
 	G := in.Rollout.GroupSize
 	prompts := make([][]int32, 0, len(in.Examples)*G)
 	for _, ex := range in.Examples {
-		toks := p.EncodePrompt(ex.Prompt)
+		toks, err := p.EncodeExample(ex)
+		if err != nil {
+			return nil, err
+		}
 		for range G {
 			prompts = append(prompts, toks)
 		}
@@ -120,7 +126,7 @@ func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfi
 	}
 	scfg := cfg.Sample
 	if !cfg.IgnoreEOS {
-		scfg.StopTokens = append(append([]int32(nil), scfg.StopTokens...), p.EOS)
+		scfg.StopTokens = append(append(append([]int32(nil), scfg.StopTokens...), p.EOS), p.MoreStops...)
 	}
 	gen, err := p.Generator(min(cfg.MaxBatch, len(prompts)), maxPrompt+scfg.MaxNewTokens)
 	if err != nil {
@@ -128,7 +134,7 @@ func (p *Policy) Sample(ctx context.Context, prompts [][]int32, cfg RolloutConfi
 	}
 	var comps []nn.Completion
 	t0 := time.Now()
-	pprof.Do(ctx, pprof.Labels("phase", "rollout"), func(context.Context) {
+	Phase(ctx, PhaseRollout, func(context.Context) {
 		comps, err = gen.GenerateSeeded(prompts, scfg, seeds)
 	})
 	return comps, time.Since(t0).Seconds(), err
@@ -153,7 +159,7 @@ func ScoreTurns(ctx context.Context, reward *rewards.Weighted, b *Batch, role Ro
 	t0 := time.Now()
 	var totals []rewards.Result
 	var parts [][]rewards.Result
-	pprof.Do(ctx, pprof.Labels("phase", "score"), func(ctx context.Context) {
+	Phase(ctx, PhaseScore, func(ctx context.Context) {
 		totals, parts = rewards.ScoreItems(ctx, reward, items, timeout)
 	})
 	for i, t := range turns {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -8,6 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/rltrain/rltrain/rl"
 )
 
 // plotSpec is one PNG: a title and the metric series drawn on it.
@@ -26,10 +29,15 @@ var plotSpecs = []plotSpec{
 
 // Plot writes the PNG curves of the run so far into the run folder. The
 // accuracy plot also shows the held-out evaluations.
-func (l *RunLog) Plot() error {
+func (l *RunLog) Plot() (err error) {
 	if l == nil {
 		return nil
 	}
+	rl.Phase(context.Background(), rl.PhaseLog, func(context.Context) { err = l.plot() })
+	return err
+}
+
+func (l *RunLog) plot() error {
 	for _, spec := range plotSpecs {
 		p := plot.New()
 		p.Title.Text = spec.title

@@ -280,13 +280,17 @@ func (r *RISE) Extend(ctx context.Context, p *rl.Policy, b *rl.Batch, in rl.Buil
 			scored++
 		}
 	}
+	nPicked := len(idx)
+	if err := sumRanks(in.Reduce, append(st.counts(), &skipped, &picked, &nPicked), &reward, &scored); err != nil {
+		return nil, fmt.Errorf("rise: sum the verification counts over the ranks: %w", err)
+	}
 	met := st.Metrics("verify/")
 	if scored > 0 {
 		met["verify/reward"] = reward / scored
 	}
 	met["verify/skipped_overlong"] = float64(skipped)
-	if len(idx) > 0 {
-		met["verify/picked_correct_frac"] = float64(picked) / float64(len(idx))
+	if nPicked > 0 {
+		met["verify/picked_correct_frac"] = float64(picked) / float64(nPicked)
 	}
 	met["verify_s"] = time.Since(t0).Seconds()
 	return met, nil

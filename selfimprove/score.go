@@ -100,16 +100,19 @@ func (s *SCoRe) secondAttempts(ctx context.Context, p *rl.Policy, b *rl.Batch, r
 		limit = s.Cfg.MaxNewTokens
 	}
 	toks := make([][]int32, b.Len())
+	texts := make([]string, b.Len())
 	fits := map[int]bool{} // first-attempt group key → every prompt fits
 	for i := range b.Episodes {
 		e := &b.Episodes[i]
 		t1 := &e.Turns[0]
-		toks[i] = p.EncodePrompt(RenderCorrect(s.Cfg.Template, e.Example.Prompt, t1.Text))
+		texts[i] = RenderCorrect(s.Cfg.Template, e.Example.Prompt, t1.Text)
+		toks[i] = p.EncodePrompt(texts[i])
 		ok, seen := fits[t1.Group]
 		fits[t1.Group] = (ok || !seen) && len(toks[i])+limit <= p.Model.Cfg.MaxSeqLen
 	}
 	kept := b.Episodes[:0:0]
 	var prompts [][]int32
+	var promptTexts []string
 	var rows []int
 	for i, e := range b.Episodes {
 		if !fits[e.Turns[0].Group] {
@@ -117,6 +120,7 @@ func (s *SCoRe) secondAttempts(ctx context.Context, p *rl.Policy, b *rl.Batch, r
 			continue
 		}
 		kept, prompts, rows = append(kept, e), append(prompts, toks[i]), append(rows, rowBase+i)
+		promptTexts = append(promptTexts, texts[i])
 	}
 	if len(kept) == 0 {
 		return dropped, fmt.Errorf("score: all %d second-turn prompts plus a cap of %d tokens exceed the model's context of %d tokens: lower --score-max-new-tokens or --max-completion-length, or shorten --score-template",
@@ -144,7 +148,7 @@ func (s *SCoRe) secondAttempts(ctx context.Context, p *rl.Policy, b *rl.Batch, r
 		}
 		b.GenTokens += len(c.Tokens)
 		e.Turns = append(e.Turns, rl.Turn{
-			Role: rl.RoleCorrect, Prompt: prompts[i], Completion: c.Tokens, LogProbs: c.LogProbs, Truncated: !c.Stopped,
+			Role: rl.RoleCorrect, Prompt: prompts[i], PromptText: promptTexts[i], Completion: c.Tokens, LogProbs: c.LogProbs, Truncated: !c.Stopped,
 			Text: p.DecodeCompletion(c), Train: true, Group: k2, KLWeight: 1,
 		})
 	}
@@ -158,7 +162,7 @@ func (s *SCoRe) secondAttempts(ctx context.Context, p *rl.Policy, b *rl.Batch, r
 // reward score/reward_t2, score/mean_length_t2, score/stage and
 // score/skipped_overlong (episodes dropped for a second-turn prompt that
 // does not fit, over every generation round of the step).
-func (s *SCoRe) Extend(_ context.Context, _ *rl.Policy, b *rl.Batch, _ rl.BuildInput) (map[string]float64, error) {
+func (s *SCoRe) Extend(_ context.Context, _ *rl.Policy, b *rl.Batch, in rl.BuildInput) (map[string]float64, error) {
 	var st CorrectionStats
 	var reward, scored, length, n float64
 	for i := range b.Episodes {
@@ -175,6 +179,10 @@ func (s *SCoRe) Extend(_ context.Context, _ *rl.Policy, b *rl.Batch, _ rl.BuildI
 		length += float64(len(t2.Completion))
 		n++
 	}
+	skipped := s.skipped
+	if err := sumRanks(in.Reduce, append(st.counts(), &skipped), &st.EditSum, &reward, &scored, &length, &n); err != nil {
+		return nil, fmt.Errorf("score: sum the correction counts over the ranks: %w", err)
+	}
 	met := st.Metrics("score/")
 	if scored > 0 {
 		met["score/reward_t2"] = reward / scored
@@ -182,7 +190,7 @@ func (s *SCoRe) Extend(_ context.Context, _ *rl.Policy, b *rl.Batch, _ rl.BuildI
 	if n > 0 {
 		met["score/mean_length_t2"] = length / n
 	}
-	met["score/skipped_overlong"] = float64(s.skipped)
+	met["score/skipped_overlong"] = float64(skipped)
 	met["score/stage"] = float64(s.stage)
 	s.skipped = 0
 	return met, nil

@@ -43,6 +43,7 @@ func Threads() int { return threads }
 type poolTask struct {
 	fn     func(lo, hi int)
 	lo, hi int
+	labels *labelled // the submitter's profiling labels (labels.go)
 }
 
 type poolHelper struct {
@@ -85,10 +86,14 @@ const spinFor = time.Millisecond
 const spinCheck = 256
 
 func (h *poolHelper) loop() {
+	var labels *labelled
 	for {
 		t, ok := recvSpin(h.work)
 		if !ok {
 			return
+		}
+		if t.labels != labels {
+			labels = applyLabels(t.labels)
 		}
 		t.fn(t.lo, t.hi)
 		h.done <- struct{}{}
@@ -137,8 +142,9 @@ func Parallel(n int, fn func(lo, hi int)) {
 	}
 	defer pool.busy.Unlock()
 	hs := helpersFor(t - 1)
+	labels := poolLabels.Load()
 	for w := 1; w < t; w++ {
-		hs[w-1].work <- poolTask{fn: fn, lo: w * n / t, hi: (w + 1) * n / t}
+		hs[w-1].work <- poolTask{fn: fn, lo: w * n / t, hi: (w + 1) * n / t, labels: labels}
 	}
 	fn(0, n/t)
 	for _, h := range hs {

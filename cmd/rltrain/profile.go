@@ -1,8 +1,9 @@
 package main
 
-// `rltrain profile cpu.pprof` — the share of each training phase (the pprof
-// label "phase": rollout, score, train; unlabelled samples are "other") in a
-// CPU profile written by --cpuprofile, and each phase's top functions.
+// `rltrain profile cpu.pprof` — the share of each phase of a run (the pprof
+// label "phase", rl.Phase*: tokenizer, sft, rollout, score, train, eval,
+// checkpoint, log; unlabelled samples are "other") in a CPU profile written
+// by --cpuprofile, and each phase's top functions.
 
 import (
 	"errors"
@@ -14,7 +15,7 @@ import (
 )
 
 func init() {
-	register("profile", "split a --cpuprofile CPU profile by phase (rollout/score/train/other), top functions of each", runProfile)
+	register("profile", "split a --cpuprofile CPU profile by phase (sft/rollout/score/train/eval/…/other), top functions of each", runProfile)
 }
 
 func runProfile(args []string) error { return profileCmd(args, os.Stdout, os.Stderr) }
@@ -22,10 +23,12 @@ func runProfile(args []string) error { return profileCmd(args, os.Stdout, os.Std
 const profileUsage = `usage: rltrain profile [--top N] cpu.pprof
 
 Reads a CPU profile written by --cpuprofile and prints the share of each
-phase (the pprof label "phase": rollout, score, train; samples without it
-are "other"), then each phase's top N functions by flat time (running) and
-by cumulative time (on the stack). Work the tensor worker pool does for a
-phase on its persistent goroutines carries no label and shows as "other".
+phase (the pprof label "phase": tokenizer and sft for the warm start,
+rollout, score, train, eval, checkpoint, log; samples without it are
+"other"), then each phase's top N functions by flat time (running) and by
+cumulative time (on the stack). The tensor worker pool's threads carry the
+label of the phase they work for. A training run given --cpuprofile prints
+the shares itself at its end.
 For anything deeper: go tool pprof -tagfocus phase=rollout cpu.pprof
 
 flags:

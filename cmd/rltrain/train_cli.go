@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rltrain/rltrain/dist"
+	"github.com/rltrain/rltrain/prof"
 	"github.com/rltrain/rltrain/tensor"
 )
 
@@ -73,6 +74,10 @@ func runTrain(args []string) error {
 		stdout = io.Discard // rank 0 speaks and writes for the job
 	}
 	err = train(intr, cfg, comm, stdout)
+	if cfg.Out.CPUProfile != "" && err == nil {
+		pprof.StopCPUProfile()
+		printPhaseShares(cfg.Out.CPUProfile, stdout)
+	}
 	var ee exitError
 	if err != nil && comm.Size() > 1 && !errors.As(err, &ee) {
 		// The other ranks may be waiting in a collective: end the job.
@@ -89,4 +94,21 @@ func runTrain(args []string) error {
 		f.Close()
 	}
 	return err
+}
+
+// printPhaseShares prints the share of each phase in the run's CPU profile
+// (the table of `rltrain profile`, on one line); a profile it cannot read
+// is reported and otherwise ignored: the run itself succeeded.
+func printPhaseShares(path string, stdout io.Writer) {
+	f, err := os.Open(path)
+	if err == nil {
+		defer f.Close()
+		var s prof.Summary
+		if s, err = prof.Summarize(f, 0); err == nil {
+			s.WriteShares(stdout)
+			fmt.Fprintf(stdout, "  (top functions per phase: rltrain profile %s)\n", path)
+			return
+		}
+	}
+	fmt.Fprintf(os.Stderr, "--cpuprofile %s: %v\n", path, err)
 }
