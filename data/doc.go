@@ -35,4 +35,12 @@
 // members of an object under the "meta" key, land in Example.Meta (a "meta"
 // member wins over a top-level key of the same name). Bad lines
 // are reported as file:line plus the field at fault.
+//
+// A line may hold a conversation instead of a prompt string, as TRL and verl
+// datasets do: "messages" (or a prompt field holding the same kind of
+// array) is a list of {"role", "content"} with roles system (first only),
+// user and assistant. The messages up to the last user turn are the prompt
+// (Example.Messages, with Example.Prompt the last user content); one
+// assistant message after it is the Solution. A chat template renders the
+// conversation (tokenizer.ChatTemplate); without one it is PlainPrompt.
 package data

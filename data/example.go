@@ -8,8 +8,13 @@ type Example struct {
 	// Task names the task family ("countdown", "arithmetic", …) so a reward can
 	// be chosen per example; empty when the source does not say.
 	Task string `json:"task,omitempty"`
-	// Prompt is the text the model is conditioned on (no trailing newline).
+	// Prompt is the text the model is conditioned on (no trailing newline);
+	// for a conversation, the content of its last user message.
 	Prompt string `json:"prompt"`
+	// Messages is the prompt as a conversation (system, user and assistant
+	// turns ending with a user turn) when the source gave one; nil when the
+	// prompt is Prompt alone. Chat templates render it (Conversation).
+	Messages []Message `json:"messages,omitempty"`
 	// Answer is the gold answer as text (a number, an expression, a target).
 	Answer string `json:"answer"`
 	// Solution is a worked completion usable as an SFT demonstration; empty

@@ -80,6 +80,17 @@ func FuzzReadJSONLModes(f *testing.F) {
 		`{"prompt":"p","prompt":"dup key","answer":"1","answer":2}`,
 		`{"prompt":"p","answer":1e999}` + "\n" + `{"prompt":"p","answer":-0}` + "\n" + `{"prompt":"p","answer":01}`,
 		"\n\n \t \n\r\n\x00\n\u2028\n\u00a0",
+		// conversations: messages, a conversational prompt, and the bad kinds
+		`{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"2+2?"},{"role":"assistant","content":"4"}],"answer":"4"}` + "\n" +
+			`{"prompt":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"},{"role":"user","content":"3+3?"}],"answer":6}` + "\n" +
+			`{"prompt":"2+2?","messages":[{"role":"user","content":"2+2?"}],"answer":"4","solution":"4"}`,
+		`{"messages":"hi","answer":"1"}` + "\n" + `{"messages":[],"answer":"1"}` + "\n" + `{"messages":[{"role":"bot","content":"x"}],"answer":"1"}` + "\n" +
+			`{"messages":[{"role":"user","content":" "}],"answer":"1"}` + "\n" + `{"messages":[{"role":"assistant","content":"x"}],"answer":"1"}` + "\n" +
+			`{"messages":[{"role":"user","content":"q"},{"role":"system","content":"s"}],"answer":"1"}` + "\n" +
+			`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"assistant","content":"b"}],"answer":"1"}` + "\n" +
+			`{"messages":[{"role":"user","content":["x"]}],"answer":"1"}` + "\n" + `{"messages":[null,1],"answer":"1"}` + "\n" +
+			`{"prompt":"other","messages":[{"role":"user","content":"q"}],"answer":"1"}` + "\n" +
+			`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}],"solution":"b","answer":"1"}`,
 		"",
 	} {
 		f.Add([]byte(s), uint8(0))
@@ -169,6 +180,9 @@ func FuzzReadJSONLModes(f *testing.F) {
 			if cfg.Dedup && seen[ex.ID] {
 				t.Fatalf("duplicate id %q kept", ex.ID)
 			}
+			if len(ex.Messages) > 0 {
+				checkConversation(t, ex)
+			}
 			seen[ex.ID] = true
 		}
 
@@ -198,7 +212,7 @@ func FuzzReadJSONLModes(f *testing.F) {
 			}
 			for i, b := range back {
 				a := exs[i]
-				if a.ID != b.ID || a.Task != b.Task || a.Prompt != b.Prompt || a.Answer != b.Answer || a.Solution != b.Solution {
+				if a.ID != b.ID || a.Task != b.Task || a.Prompt != b.Prompt || a.Answer != b.Answer || a.Solution != b.Solution || !reflect.DeepEqual(a.Messages, b.Messages) {
 					t.Fatalf("example changed in a round trip:\n%+v\n%+v", a, b)
 				}
 			}
@@ -221,5 +235,26 @@ func TestReadJSONLMetaPrecedence(t *testing.T) {
 		if got, want := exs[0].Meta, map[string]any{"0": "0", "1": []any{0.0, map[string]any{}}}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("Meta = %v, want %v", got, want)
 		}
+	}
+}
+
+// checkConversation asserts what ReadJSONL promises of a conversation it
+// keeps: known roles, a system message only first, no empty content, and
+// a last message from the user whose content is the prompt.
+func checkConversation(t *testing.T, ex Example) {
+	t.Helper()
+	for i, m := range ex.Messages {
+		switch {
+		case m.Role != RoleSystem && m.Role != RoleUser && m.Role != RoleAssistant:
+			t.Fatalf("message %d has role %q: %+v", i, m.Role, ex)
+		case m.Role == RoleSystem && i != 0:
+			t.Fatalf("system message at %d: %+v", i, ex)
+		case strings.TrimSpace(m.Content) == "":
+			t.Fatalf("message %d is empty: %+v", i, ex)
+		}
+	}
+	last := ex.Messages[len(ex.Messages)-1]
+	if last.Role != RoleUser || last.Content != ex.Prompt {
+		t.Fatalf("conversation does not end with the prompt as a user turn: %+v", ex)
 	}
 }

