@@ -67,7 +67,8 @@ func (c unlabeledConfig) validate(cfg runConfig) error {
 
 // specOptions are the reward-spec options of a run (uc is cfg.SelfReward).
 func specOptions(cfg runConfig, uc unlabeledConfig) rewards.SpecOptions {
-	return rewards.SpecOptions{MaxCompletionLen: cfg.Algo.Policy().MaxCompletionLen, ConsensusMin: uc.ConsensusMin}
+	return rewards.SpecOptions{MaxCompletionLen: cfg.Algo.Policy().MaxCompletionLen, ConsensusMin: uc.ConsensusMin,
+		Extra: cfg.Task.running.with(modelRewards(cfg))}
 }
 
 // unlabeledRun is what a run trains on and measures with.
@@ -193,9 +194,10 @@ func (u *unlabeledRun) describe(reward *rewards.Weighted) string {
 // summary is summary.json's "extra" of a self-rewarded run, from the steps
 // of log (nil on ranks other than 0): self_reward_agreement is the
 // agreement over every solve turn of the run with both verdicts (each step
-// weighted by its self_reward/n); label rate, label accuracy and true
-// accuracy are means over the steps that logged them. nil when nothing was
-// monitored.
+// weighted by its self_reward/n); label rate, label accuracy, true and
+// self-claimed accuracy and the Brier score are means over the steps that
+// logged them; completion_length_first/last are the mean completion length
+// of the first and last fifth of the steps. nil when nothing was monitored.
 func (u *unlabeledRun) summary(log *run.RunLog) map[string]any {
 	if u.Truth == nil || log == nil {
 		return nil
@@ -212,7 +214,12 @@ func (u *unlabeledRun) summary(log *run.RunLog) map[string]any {
 	if n > 0 {
 		out["self_reward_agreement"] = agree / n
 	}
-	for _, k := range []string{"label_rate", "label_accuracy", "true_accuracy"} {
+	if first, last, ok := rl.MetricTrend(history, "completions/mean_length", 0.2); ok {
+		// the first and last fifth of the steps: a self-reward that
+		// prefers long (or short) answers shows as drift
+		out["completion_length_first"], out["completion_length_last"] = first, last
+	}
+	for _, k := range []string{"label_rate", "label_accuracy", "true_accuracy", "self_accuracy", "brier"} {
 		sum, steps := 0.0, 0
 		for _, m := range history {
 			if v, ok := m["self_reward/"+k]; ok && !math.IsNaN(v) {
