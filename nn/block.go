@@ -4,7 +4,7 @@ import "github.com/rltrain/rltrain/tensor"
 
 // One transformer block (pre-norm, Llama/Qwen2):
 //
-//	x2  = x  + o_proj(attn(rope(qkv_proj(rmsnorm1(x)))))
+//	x2  = x  + o_proj(attn(rope(qknorm(qkv_proj(rmsnorm1(x))))))   (qknorm: Qwen3 only)
 //	out = x2 + mlp(rmsnorm2(x2))
 
 // blockActs is the cache one block keeps for its backward pass, over all N
@@ -13,6 +13,8 @@ import "github.com/rltrain/rltrain/tensor"
 type blockActs struct {
 	ln1   []float32 // (N, C)        rmsnorm1(x)
 	rstd1 []float32 // (N)
+	qkRaw []float32 // (N, NH·HS + NKV·HS)  q and k before the q/k norm (QKNorm only)
+	qkRs  []float32 // (N, NH + NKV)         their inverse RMS per head (QKNorm only)
 	q     []float32 // (NH, N, HS)   after RoPE
 	k     []float32 // (NKV, N, HS)  after RoPE
 	v     []float32 // (NKV, N, HS)
@@ -29,6 +31,10 @@ func (a *blockActs) size(cfg Config, n int) {
 	C, F, d := cfg.Dim, cfg.FFNDim, dimsOf(cfg)
 	grow(&a.ln1, n*C)
 	grow(&a.rstd1, n)
+	if cfg.QKNorm {
+		grow(&a.qkRaw, n*(d.qDim()+d.kvDim()))
+		grow(&a.qkRs, n*(d.nh+d.nkv))
+	}
 	grow(&a.q, n*d.qDim())
 	grow(&a.k, n*d.kvDim())
 	grow(&a.v, n*d.kvDim())
@@ -58,6 +64,9 @@ func (m *Model) blockForward(l int, x, out []float32, a *blockActs) {
 	// attention sub-layer
 	rmsnormForward(a.ln1, a.rstd1, x, lp.AttnNorm, n, C, eps)
 	linearForward(qkv, a.ln1, fv.wqkv, fv.bqkv, n, C, d.qkvDim())
+	if cfg.QKNorm {
+		qkNormForward(qkv, a.qkRaw, a.qkRs, lp.QNorm, lp.KNorm, n, d, eps)
+	}
 	qkvSplit(a.q, a.k, a.v, qkv, b.pos, d, m.rope)
 	attentionForward(a.atty, a.lse, a.q, a.k, a.v, b.seqs, d, &m.wb)
 	copy(a.x2, x)
@@ -95,6 +104,9 @@ func (m *Model) blockBackward(l int, x, dx []float32, a *blockActs) {
 	attentionBackward(dq, dk, dv, datty, a.q, a.k, a.v, a.atty, a.lse, b.seqs, d, &m.wb)
 	dqkv := grow(&s.qkv, n*d.qkvDim())
 	qkvSplitBackward(dqkv, dq, dk, dv, b.pos, d, m.rope)
+	if cfg.QKNorm {
+		qkNormBackward(dqkv, gp.QNorm, gp.KNorm, a.qkRaw, a.qkRs, lp.QNorm, lp.KNorm, grow(&s.dhead, d.hs), n, d)
+	}
 	linearBackward(dln, gv.wqkv, gv.bqkv, dqkv, a.ln1, fv.wqkv, n, C, d.qkvDim(), false)
 	rmsnormBackward(dx, gp.AttnNorm, dln, x, lp.AttnNorm, a.rstd1, n, C)
 }

@@ -1,8 +1,8 @@
 package nn
 
 // Model checkpoints in the Hugging Face layout: a directory holding
-// model.safetensors (tensor names as in transformers' LlamaForCausalLM and
-// Qwen2ForCausalLM, see Params.Named) and config.json with the HF keys, so a
+// model.safetensors (tensor names as in transformers' LlamaForCausalLM,
+// Qwen2ForCausalLM and Qwen3ForCausalLM, see Params.Named) and config.json with the HF keys, so a
 // model trained here opens with transformers' from_pretrained and a
 // Llama-family model from the Hub loads here. Sharded checkpoints
 // (model.safetensors.index.json) load too; BF16/F16/F64 weights are widened
@@ -32,15 +32,21 @@ const (
 const (
 	archLlama = "LlamaForCausalLM"
 	archQwen2 = "Qwen2ForCausalLM"
+	archQwen3 = "Qwen3ForCausalLM"
 )
+
+// qwen3HeadDim is transformers' Qwen3Config default head_dim, used when a
+// qwen3 config.json leaves it out.
+const qwen3HeadDim = 128
 
 // HFConfig is what config.json says: the architecture plus the fields the
 // Config has no place for.
 type HFConfig struct {
 	Config
-	// Architecture is architectures[0]: "LlamaForCausalLM" or "Qwen2ForCausalLM".
+	// Architecture is architectures[0]: "LlamaForCausalLM",
+	// "Qwen2ForCausalLM" or "Qwen3ForCausalLM".
 	Architecture string
-	// ModelType is model_type: "llama" or "qwen2".
+	// ModelType is model_type: "llama", "qwen2" or "qwen3".
 	ModelType string
 	// BOSTokenID is bos_token_id (nil when absent or null).
 	BOSTokenID *int
@@ -58,6 +64,8 @@ type SaveOptions struct {
 	// Metadata is added to the safetensors "__metadata__" (which always has
 	// "format": "pt", as transformers requires).
 	Metadata map[string]string
+	// Generation is written as generation_config.json when not nil.
+	Generation *GenerationConfig
 }
 
 // hfConfigOut is config.json as written, in a fixed key order.
@@ -70,12 +78,13 @@ type hfConfigOut struct {
 	NumHiddenLayers       int      `json:"num_hidden_layers"`
 	NumAttentionHeads     int      `json:"num_attention_heads"`
 	NumKeyValueHeads      int      `json:"num_key_value_heads"`
+	HeadDim               int      `json:"head_dim,omitempty"`
 	MaxPositionEmbeddings int      `json:"max_position_embeddings"`
 	RopeTheta             float64  `json:"rope_theta"`
 	RMSNormEps            float64  `json:"rms_norm_eps"`
 	TieWordEmbeddings     bool     `json:"tie_word_embeddings"`
-	AttentionBias         *bool    `json:"attention_bias,omitempty"`     // Llama only (false)
-	UseSlidingWindow      *bool    `json:"use_sliding_window,omitempty"` // Qwen2 only (false)
+	AttentionBias         *bool    `json:"attention_bias,omitempty"`     // Llama, Qwen3 (false)
+	UseSlidingWindow      *bool    `json:"use_sliding_window,omitempty"` // Qwen2, Qwen3 (false)
 	HiddenAct             string   `json:"hidden_act"`
 	AttentionDropout      float64  `json:"attention_dropout"`
 	ValueHead             bool     `json:"value_head,omitempty"`
@@ -84,12 +93,18 @@ type hfConfigOut struct {
 	EOSTokenID            any      `json:"eos_token_id,omitempty"`
 }
 
-// MarshalHFConfig renders config.json for cfg: Qwen2ForCausalLM when cfg
-// has q/k/v biases (HF Llama's attention_bias would also put a bias on
-// o_proj, which this model does not have), LlamaForCausalLM otherwise.
+// MarshalHFConfig renders config.json for cfg: Qwen3ForCausalLM when cfg
+// has the per-head q/k norm, Qwen2ForCausalLM when it has q/k/v biases (HF
+// Llama's attention_bias would also put a bias on o_proj, which this model
+// does not have), LlamaForCausalLM otherwise. head_dim is written when it
+// is set, and always for Qwen3 (whose transformers default is 128, not
+// hidden_size/num_attention_heads).
 func MarshalHFConfig(cfg Config, opt SaveOptions) ([]byte, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.QKNorm && cfg.QKVBias {
+		return nil, fmt.Errorf("a model with both the q/k norm and q/k/v biases has no Hugging Face architecture (Qwen3's attention_bias also biases o_proj)")
 	}
 	f := false
 	out := hfConfigOut{
@@ -100,7 +115,14 @@ func MarshalHFConfig(cfg Config, opt SaveOptions) ([]byte, error) {
 		TieWordEmbeddings: cfg.TieEmbeddings, AttentionBias: &f, HiddenAct: "silu",
 		ValueHead: cfg.ValueHead, TorchDtype: "float32", BOSTokenID: opt.BOSTokenID,
 	}
-	if cfg.QKVBias {
+	if cfg.HeadDim > 0 {
+		out.HeadDim = cfg.HeadDim
+	}
+	switch {
+	case cfg.QKNorm:
+		out.Architectures, out.ModelType = []string{archQwen3}, "qwen3"
+		out.UseSlidingWindow, out.HeadDim = &f, cfg.HeadSize()
+	case cfg.QKVBias:
 		out.Architectures, out.ModelType = []string{archQwen2}, "qwen2"
 		out.AttentionBias, out.UseSlidingWindow = nil, &f
 	}
@@ -122,8 +144,8 @@ func MarshalHFConfig(cfg Config, opt SaveOptions) ([]byte, error) {
 // Keys this model does not need are ignored; keys that would change the
 // architecture into one this model does not implement (rope_scaling,
 // quantization, sliding windows, another activation, biases beyond q/k/v,
-// a head_dim other than hidden_size/num_attention_heads) are errors that
-// say so. Missing keys take the transformers defaults.
+// interleaved RoPE) are errors that say so. Missing keys take the
+// transformers defaults (for qwen3, head_dim 128).
 func ParseHFConfig(name string, b []byte) (HFConfig, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -159,9 +181,11 @@ func ParseHFConfig(name string, b []byte) (HFConfig, error) {
 			hc.ModelType = "llama"
 		case archQwen2:
 			hc.ModelType = "qwen2"
+		case archQwen3:
+			hc.ModelType = "qwen3"
 		}
 	}
-	var qwen bool
+	var qwen, qwen3 bool
 	switch hc.ModelType {
 	case "llama":
 		if hc.Architecture == "" {
@@ -172,19 +196,24 @@ func ParseHFConfig(name string, b []byte) (HFConfig, error) {
 		if hc.Architecture == "" {
 			hc.Architecture = archQwen2
 		}
+	case "qwen3":
+		qwen3 = true
+		if hc.Architecture == "" {
+			hc.Architecture = archQwen3
+		}
 	case "":
-		fail("neither model_type nor architectures is set: want model_type \"llama\" or \"qwen2\"")
+		fail("neither model_type nor architectures is set: want model_type \"llama\", \"qwen2\" or \"qwen3\"")
 	default:
-		fail("model_type %q is not supported: this model implements the Llama and Qwen2 architectures (\"llama\", \"qwen2\")", hc.ModelType)
+		fail("model_type %q is not supported: this model implements the Llama, Qwen2 and Qwen3 architectures (\"llama\", \"qwen2\", \"qwen3\")", hc.ModelType)
 	}
-	if hc.Architecture != "" && hc.Architecture != archLlama && hc.Architecture != archQwen2 {
-		fail("architecture %q is not supported: want %s or %s", hc.Architecture, archLlama, archQwen2)
+	if want := map[string]string{"llama": archLlama, "qwen2": archQwen2, "qwen3": archQwen3}[hc.ModelType]; want != "" && hc.Architecture != want {
+		fail("architecture %q does not match model_type %q: want %s", hc.Architecture, hc.ModelType, want)
 	}
 
 	c := &hc.Config
 	// Defaults as in transformers' LlamaConfig / Qwen2Config.
 	c.RopeTheta, c.NormEps, c.MaxSeqLen = 10000, 1e-6, 2048
-	if qwen {
+	if qwen || qwen3 {
 		c.MaxSeqLen = 32768
 	}
 	for _, k := range []string{"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"} {
@@ -207,11 +236,13 @@ func ParseHFConfig(name string, b []byte) (HFConfig, error) {
 	get("value_head", &c.ValueHead)
 	var bias bool
 	get("attention_bias", &bias)
-	if qwen {
+	switch {
+	case qwen:
 		c.QKVBias = true // Qwen2 always has q/k/v biases and no o_proj bias
-	} else if bias {
-		fail("attention_bias = true: HF Llama then has an o_proj bias too, which this model does not implement")
+	case bias:
+		fail("attention_bias = true: HF Llama and Qwen3 then have an o_proj bias too, which this model does not implement")
 	}
+	c.QKNorm = qwen3 // Qwen3 always normalises each q and k head
 	if act := ""; get("hidden_act", &act) && act != "silu" {
 		fail("hidden_act %q is not supported: the MLP is SwiGLU (\"silu\")", act)
 	}
@@ -227,8 +258,40 @@ func ParseHFConfig(name string, b []byte) (HFConfig, error) {
 	if sw := false; get("use_sliding_window", &sw) && sw {
 		fail("use_sliding_window = true is not supported: attention is full causal")
 	}
-	if hd := 0; get("head_dim", &hd) && c.NHeads > 0 && hd != c.Dim/c.NHeads {
-		fail("head_dim %d differs from hidden_size/num_attention_heads = %d, which this model assumes", hd, c.Dim/c.NHeads)
+	if ri := false; get("rope_interleaved", &ri) && ri {
+		fail("rope_interleaved = true is not supported: RoPE rotates the two halves of each head (rotate_half), as transformers does")
+	}
+	if v, ok := raw["rope_parameters"]; ok && string(v) != "null" {
+		// transformers ≥ 4.57 writes rope_theta here too.
+		var rp struct {
+			RopeType  string   `json:"rope_type"`
+			RopeTheta *float64 `json:"rope_theta"`
+		}
+		if err := json.Unmarshal(v, &rp); err != nil {
+			fail("rope_parameters: %v", err)
+		} else if rp.RopeType != "" && rp.RopeType != "default" {
+			fail("rope_parameters.rope_type %q is not supported: only plain RoPE (\"default\") is implemented", rp.RopeType)
+		} else if _, has := raw["rope_theta"]; !has && rp.RopeTheta != nil {
+			c.RopeTheta = *rp.RopeTheta
+		}
+	}
+	var layerTypes []string
+	get("layer_types", &layerTypes)
+	for i, lt := range layerTypes {
+		if lt != "full_attention" {
+			fail("layer_types[%d] = %q is not supported: every layer has full causal attention here", i, lt)
+			break
+		}
+	}
+	hd := 0
+	if qwen3 {
+		hd = qwen3HeadDim
+	}
+	if get("head_dim", &hd) && hd <= 0 {
+		fail("head_dim = %d: must be > 0", hd)
+	}
+	if hd > 0 && (c.NHeads <= 0 || c.Dim%c.NHeads != 0 || hd != c.Dim/c.NHeads) {
+		c.HeadDim = hd // explicit only where it is not hidden_size/num_attention_heads
 	}
 	var bos int
 	if get("bos_token_id", &bos) {
@@ -305,6 +368,11 @@ func saveParams(dir string, cfg Config, p *Params, opt SaveOptions) error {
 	})
 	if err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	if opt.Generation != nil {
+		if err := writeGenerationConfig(dir, *opt.Generation); err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
 	}
 	return nil
 }
@@ -423,7 +491,10 @@ func loadParamsFrom(dir string, tensors map[string]stTensor, cfg Config, p *Para
 }
 
 func archName(cfg Config) string {
-	if cfg.QKVBias {
+	switch {
+	case cfg.QKNorm:
+		return archQwen3
+	case cfg.QKVBias:
 		return archQwen2
 	}
 	return archLlama

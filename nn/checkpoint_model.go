@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // SaveModel writes m to dir (created if missing) as dir/model.safetensors
 // and dir/config.json in the Hugging Face layout, each file atomically. It
@@ -22,7 +25,9 @@ func LoadModel(dir string) (*Model, error) {
 }
 
 // LoadModelHF is LoadModel that also returns what config.json says beyond
-// the Config (architecture, bos/eos token ids).
+// the Config (architecture, bos/eos token ids). The model's Origin records
+// dir and the token ids of dir/generation_config.json (or, without that
+// file, of config.json); ids outside the vocabulary are an error.
 func LoadModelHF(dir string) (*Model, HFConfig, error) {
 	hc, err := ReadHFConfig(dir)
 	if err != nil {
@@ -57,5 +62,18 @@ func LoadModelHF(dir string) (*Model, HFConfig, error) {
 	if err := loadParamsFrom(dir, tensors, hc.Config, m.P); err != nil {
 		return nil, HFConfig{}, err
 	}
+	gen, ok, err := ReadGenerationConfig(dir)
+	if err != nil {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint: %w", err)
+	}
+	if !ok {
+		gen = GenerationConfig{BOSTokenID: hc.BOSTokenID, EOSTokenIDs: hc.EOSTokenIDs}
+	}
+	if err := gen.checkVocab(filepath.Join(dir, GenerationConfigFile), hc.VocabSize); ok && err != nil {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint: %w", err)
+	} else if err := gen.checkVocab(filepath.Join(dir, ConfigFile), hc.VocabSize); !ok && err != nil {
+		return nil, HFConfig{}, fmt.Errorf("load checkpoint: %w", err)
+	}
+	m.Origin = Origin{Dir: dir, Generation: gen}
 	return m, hc, nil
 }

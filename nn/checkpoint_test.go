@@ -51,7 +51,12 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	qwen.QKVBias, qwen.TieEmbeddings = true, true
 	value := ckptConfig()
 	value.ValueHead = true
-	for name, cfg := range map[string]Config{"tied": tied, "untied": untied, "qwen2": qwen, "value": value} {
+	qwen3 := ckptConfig()
+	qwen3.QKNorm, qwen3.HeadDim, qwen3.TieEmbeddings = true, 6, true
+	headDim := ckptConfig()
+	headDim.HeadDim = 2
+	for name, cfg := range map[string]Config{"tied": tied, "untied": untied, "qwen2": qwen, "value": value,
+		"qwen3": qwen3, "llama-head_dim": headDim} {
 		t.Run(name, func(t *testing.T) {
 			m := ckptRandomModel(t, cfg, 1)
 			dir := filepath.Join(t.TempDir(), "ckpt", "step-1") // created on demand
@@ -88,6 +93,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 				t.Errorf("second save without token ids kept bos/eos: %v %v", hc.BOSTokenID, hc.EOSTokenIDs)
 			}
 			wantArch := map[bool]string{false: "LlamaForCausalLM", true: "Qwen2ForCausalLM"}[cfg.QKVBias]
+			if cfg.QKNorm {
+				wantArch = "Qwen3ForCausalLM"
+			}
 			if hc.Architecture != wantArch {
 				t.Errorf("architecture %q, want %q", hc.Architecture, wantArch)
 			}
@@ -105,6 +113,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			}
 			if _, ok := f.Lookup("model.layers.1.mlp.down_proj.weight"); !ok {
 				t.Error("model.layers.1.mlp.down_proj.weight missing")
+			}
+			if ti, ok := f.Lookup("model.layers.1.self_attn.q_norm.weight"); ok != cfg.QKNorm || ok && !slices.Equal(ti.Shape, []int{cfg.HeadSize()}) {
+				t.Errorf("q_norm present = %v (shape %v) with QKNorm = %v, head size %d", ok, ti.Shape, cfg.QKNorm, cfg.HeadSize())
 			}
 		})
 	}
@@ -160,6 +171,13 @@ const (
   "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 10000.0,
   "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.35.0",
   "use_cache": true, "vocab_size": 32000}`
+	qwen3Config = `{
+  "architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "bos_token_id": 151643,
+  "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu", "hidden_size": 1024,
+  "intermediate_size": 3072, "max_position_embeddings": 40960, "model_type": "qwen3",
+  "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8,
+  "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null,
+  "tie_word_embeddings": true, "use_sliding_window": false, "vocab_size": 151936}`
 	llama32Config = `{
   "architectures": ["LlamaForCausalLM"], "bos_token_id": 128000,
   "eos_token_id": [128001, 128008, 128009], "head_dim": 64, "hidden_act": "silu",
@@ -214,12 +232,51 @@ func TestParseHFConfig(t *testing.T) {
 		b, _ := json.Marshal(m)
 		return string(b)
 	}
+	// The published configs of the models the real-size tests use.
+	for _, c := range []struct {
+		file string
+		want Config
+		arch string
+		eos  []int
+	}{
+		{"smollm2-135m.json", Config{VocabSize: 49152, Dim: 576, NLayers: 30, NHeads: 9, NKVHeads: 3, FFNDim: 1536,
+			MaxSeqLen: 8192, RopeTheta: 1e5, NormEps: 1e-5, TieEmbeddings: true}, "LlamaForCausalLM", []int{2}},
+		{"qwen2.5-0.5b.json", Config{VocabSize: 151936, Dim: 896, NLayers: 24, NHeads: 14, NKVHeads: 2, FFNDim: 4864,
+			MaxSeqLen: 32768, RopeTheta: 1e6, NormEps: 1e-6, TieEmbeddings: true, QKVBias: true}, "Qwen2ForCausalLM", []int{151643}},
+		// head_dim 128 ≠ 1024/16: q_proj is (2048, 1024).
+		{"qwen3-0.6b.json", Config{VocabSize: 151936, Dim: 1024, NLayers: 28, NHeads: 16, NKVHeads: 8, FFNDim: 3072,
+			MaxSeqLen: 40960, RopeTheta: 1e6, NormEps: 1e-6, TieEmbeddings: true, HeadDim: 128, QKNorm: true}, "Qwen3ForCausalLM", []int{151645}},
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", "hf", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc, err := ParseHFConfig(c.file, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hc.Config != c.want || hc.Architecture != c.arch || !slices.Equal(hc.EOSTokenIDs, c.eos) {
+			t.Errorf("%s: %+v", c.file, hc)
+		}
+	}
+	if hc, err := ParseHFConfig("q3.json", []byte(edit(qwen3Config, "head_dim", ""))); err != nil || hc.HeadSize() != 128 {
+		t.Errorf("qwen3 without head_dim: want transformers' default 128, got %v (%v)", hc.HeadSize(), err)
+	}
+	if hc, err := ParseHFConfig("rp.json", []byte(edit(edit(tinyLlamaConfig, "rope_theta", ""), "rope_parameters", `{"rope_type":"default","rope_theta":5e5}`))); err != nil || hc.RopeTheta != 5e5 {
+		t.Errorf("rope_parameters.rope_theta: got %v (%v)", hc.RopeTheta, err)
+	}
 	bad := []struct{ js, want string }{
 		{edit(tinyLlamaConfig, "model_type", `"qwen3"`), "qwen3"},
 		{edit(tinyLlamaConfig, "hidden_act", `"gelu"`), "hidden_act"},
 		{edit(tinyLlamaConfig, "attention_bias", `true`), "o_proj"},
 		{edit(tinyLlamaConfig, "mlp_bias", `true`), "mlp_bias"},
-		{edit(tinyLlamaConfig, "head_dim", `128`), "head_dim"},
+		{edit(tinyLlamaConfig, "head_dim", `-4`), "head_dim"},
+		{edit(tinyLlamaConfig, "head_dim", `63`), "head_dim 63 is odd"},
+		{edit(tinyLlamaConfig, "rope_interleaved", `true`), "rope_interleaved"},
+		{edit(tinyLlamaConfig, "layer_types", `["full_attention","sliding_attention"]`), "layer_types[1]"},
+		{edit(tinyLlamaConfig, "rope_parameters", `{"rope_type":"yarn","factor":4}`), "yarn"},
+		{edit(qwen3Config, "attention_bias", `true`), "o_proj"},
+		{edit(qwen3Config, "architectures", `["Qwen2ForCausalLM"]`), "does not match"},
 		{edit(tinyLlamaConfig, "quantization_config", `{"bits":4}`), "quantiz"},
 		{edit(tinyLlamaConfig, "hidden_size", ""), "hidden_size is missing"},
 		{edit(tinyLlamaConfig, "num_key_value_heads", `5`), "num_key_value_heads"},

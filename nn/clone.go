@@ -9,6 +9,7 @@ func (m *Model) Clone() *Model {
 		panic("nn: Clone of a model with an invalid config: " + err.Error())
 	}
 	copy(c.P.Data, m.P.Data)
+	c.Origin = m.Origin
 	return c
 }
 
@@ -34,5 +35,6 @@ func (m *Model) WithValueHead() *Model {
 			copy(t.Data, d)
 		}
 	}
+	v.Origin = m.Origin
 	return v
 }

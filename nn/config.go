@@ -15,7 +15,7 @@ type Config struct {
 	// NLayers is the number of transformer blocks (num_hidden_layers).
 	NLayers int `json:"num_hidden_layers"`
 	// NHeads NH is the number of query heads (num_attention_heads); the head
-	// size HS is Dim/NHeads.
+	// size HS is HeadDim, or Dim/NHeads when HeadDim is 0.
 	NHeads int `json:"num_attention_heads"`
 	// NKVHeads is the number of key/value heads (num_key_value_heads); NHeads
 	// must be a multiple of it. NKVHeads < NHeads is grouped-query attention.
@@ -33,6 +33,15 @@ type Config struct {
 	TieEmbeddings bool `json:"tie_word_embeddings"`
 	// QKVBias adds biases to the q/k/v projections, as Qwen2 does.
 	QKVBias bool `json:"attention_bias"`
+	// HeadDim is the head size HS when it is not Dim/NHeads (head_dim; 0 =
+	// Dim/NHeads). Qwen3 sets it explicitly: Qwen3-0.6B has hidden_size
+	// 1024, 16 heads and head_dim 128, so its q projection is 2048 wide.
+	HeadDim int `json:"head_dim,omitempty"`
+	// QKNorm applies an RMSNorm over each head of q and of k after the
+	// projection and before RoPE, with a learned (HS) weight shared by the
+	// heads of each (self_attn.q_norm.weight, self_attn.k_norm.weight), as
+	// Qwen3 does. Not an HF config key: the architecture implies it.
+	QKNorm bool `json:"qk_norm,omitempty"`
 	// ValueHead adds a scalar value head (C→1, with bias) on the final hidden
 	// state, for PPO. It is not part of the HF architecture; it is saved as
 	// value_head.weight / value_head.bias.
@@ -51,8 +60,13 @@ func ConfigM() Config {
 		MaxSeqLen: 512, RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true}
 }
 
-// HeadSize is HS = Dim / NHeads.
-func (c Config) HeadSize() int { return c.Dim / c.NHeads }
+// HeadSize is HS: HeadDim when set, else Dim / NHeads.
+func (c Config) HeadSize() int {
+	if c.HeadDim > 0 {
+		return c.HeadDim
+	}
+	return c.Dim / c.NHeads
+}
 
 // Validate checks the configuration and says how to fix it.
 // Limits on a Config: generous (Llama-3 70B has dim 8192, vocab 128256,
@@ -77,11 +91,23 @@ func (c Config) Validate() error {
 	pos("num_key_value_heads", c.NKVHeads)
 	pos("intermediate_size", c.FFNDim)
 	pos("max_position_embeddings", c.MaxSeqLen)
-	if c.NHeads > 0 && c.Dim%c.NHeads != 0 {
-		errs = append(errs, fmt.Errorf("hidden_size %d is not divisible by num_attention_heads %d: choose a head count that divides it", c.Dim, c.NHeads))
-	}
-	if c.NHeads > 0 && c.Dim%c.NHeads == 0 && c.HeadSize()%2 != 0 {
+	switch {
+	case c.HeadDim < 0:
+		errs = append(errs, fmt.Errorf("head_dim = %d: must be > 0, or 0 for hidden_size/num_attention_heads", c.HeadDim))
+	case c.HeadDim > 0:
+		if c.HeadDim%2 != 0 {
+			errs = append(errs, fmt.Errorf("head_dim %d is odd: RoPE rotates pairs, so it must be even", c.HeadDim))
+		}
+		if c.HeadDim > maxDim {
+			errs = append(errs, fmt.Errorf("head_dim = %d: larger than %d (a corrupt config.json?)", c.HeadDim, maxDim))
+		}
+	case c.NHeads > 0 && c.Dim%c.NHeads != 0:
+		errs = append(errs, fmt.Errorf("hidden_size %d is not divisible by num_attention_heads %d: choose a head count that divides it, or set head_dim", c.Dim, c.NHeads))
+	case c.NHeads > 0 && c.HeadSize()%2 != 0:
 		errs = append(errs, fmt.Errorf("head size %d is odd: RoPE rotates pairs, so hidden_size/num_attention_heads must be even", c.HeadSize()))
+	}
+	if c.HeadDim > 0 && c.NHeads > 0 && int64(c.HeadDim)*int64(c.NHeads) > maxDim {
+		errs = append(errs, fmt.Errorf("head_dim %d × num_attention_heads %d: larger than %d (a corrupt config.json?)", c.HeadDim, c.NHeads, maxDim))
 	}
 	if c.NKVHeads > 0 && c.NHeads%c.NKVHeads != 0 {
 		errs = append(errs, fmt.Errorf("num_attention_heads %d is not a multiple of num_key_value_heads %d", c.NHeads, c.NKVHeads))

@@ -21,7 +21,7 @@ const maxFuzzInput = 1 << 20
 // reads back to the same Config and token ids.
 func FuzzHFConfig(f *testing.F) {
 	for _, s := range []string{
-		qwen25Config, tinyLlamaConfig, llama32Config,
+		qwen25Config, tinyLlamaConfig, llama32Config, qwen3Config,
 		`{"model_type":"llama","vocab_size":10,"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":4}`,
 		`{"architectures":["Qwen2ForCausalLM"],"vocab_size":10,"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"intermediate_size":4,"eos_token_id":[1,2],"bos_token_id":null,"head_dim":4,"rope_scaling":null}`,
 		`{"model_type":"llama","vocab_size":-1,"hidden_size":0,"num_hidden_layers":1e3,"num_attention_heads":3,"num_key_value_heads":0,"intermediate_size":"4","rms_norm_eps":-1,"rope_theta":0}`,
@@ -47,11 +47,11 @@ func FuzzHFConfig(f *testing.F) {
 		if err := hc.Validate(); err != nil {
 			t.Fatalf("accepted an invalid config: %v", err)
 		}
-		if hc.Architecture != archLlama && hc.Architecture != archQwen2 {
+		if hc.Architecture != archLlama && hc.Architecture != archQwen2 && hc.Architecture != archQwen3 {
 			t.Fatalf("accepted architecture %q", hc.Architecture)
 		}
-		if hc.QKVBias != (hc.ModelType == "qwen2") {
-			t.Fatalf("model_type %q with QKVBias %v", hc.ModelType, hc.QKVBias)
+		if hc.QKVBias != (hc.ModelType == "qwen2") || hc.QKNorm != (hc.ModelType == "qwen3") {
+			t.Fatalf("model_type %q with QKVBias %v, QKNorm %v", hc.ModelType, hc.QKVBias, hc.QKNorm)
 		}
 		// The cost model is plain arithmetic on any valid config.
 		_, _ = hc.ParamCount(), hc.MatmulParams()
@@ -123,7 +123,11 @@ const absurdConfigJSON = `{"model_type":"llama","vocab_size":1048576,"hidden_siz
 // exactParamCount is ParamCount without overflow.
 func exactParamCount(c Config) *big.Int {
 	n := func(v int) *big.Int { return big.NewInt(int64(v)) }
-	C, F, V, L, hs := n(c.Dim), n(c.FFNDim), n(c.VocabSize), n(c.NLayers), n(c.HeadSize())
+	hsz := c.HeadDim
+	if hsz == 0 {
+		hsz = c.Dim / c.NHeads
+	}
+	C, F, V, L, hs := n(c.Dim), n(c.FFNDim), n(c.VocabSize), n(c.NLayers), n(hsz)
 	q, kv := new(big.Int).Mul(n(c.NHeads), hs), new(big.Int).Mul(n(c.NKVHeads), hs)
 	layer := new(big.Int).Mul(C, new(big.Int).Add(new(big.Int).Add(new(big.Int).Mul(q, big.NewInt(2)), new(big.Int).Mul(kv, big.NewInt(2))), new(big.Int).Mul(F, big.NewInt(3))))
 	layer.Add(layer, new(big.Int).Mul(C, big.NewInt(2)))

@@ -13,13 +13,17 @@ package nn
 // the length of Model.P.Data: the matrix weights of MatmulParams (with the
 // tied embedding counted once, as the LM head), plus the embedding when it
 // is not tied, the two RMSNorm weights of every block and the final one, the
-// q/k/v biases with QKVBias, and the value head's weight and bias with
+// q/k/v biases with QKVBias, the per-head q/k norm weights with QKNorm,
+// and the value head's weight and bias with
 // ValueHead. c must be valid.
 func (c Config) ParamCount() int64 {
 	C, L, d := int64(c.Dim), int64(c.NLayers), dimsOf(c)
 	n := c.MatmulParams() + L*2*C + C // + input/post-attention norms, final norm
 	if c.QKVBias {
 		n += L * int64(d.qkvDim())
+	}
+	if c.QKNorm {
+		n += L * 2 * int64(d.hs) // q_norm, k_norm
 	}
 	if !c.TieEmbeddings {
 		n += int64(c.VocabSize) * C // model.embed_tokens beside lm_head
@@ -37,8 +41,9 @@ func (c Config) ParamCount() int64 {
 //   - the activations kept for the backward pass over the N = batch·(seq−1)
 //     packed rows: per block its input residual and blockActs (both norms'
 //     outputs and inverse RMS, q, k, v, the attention log-sum-exp and
-//     output, the residual after attention, gate|up and the SwiGLU output),
-//     and the final residual, its gathered and normed rows and their
+//     output, the residual after attention, gate|up and the SwiGLU output,
+//     and with QKNorm the raw q|k heads and their inverse RMS), and the
+//     final residual, its gathered and normed rows and their
 //     inverse RMS;
 //   - the backward scratch all blocks share (modelBufs' dres, dxf, dln, dgu,
 //     dh, datty, dq, dk, dv and qkv);
@@ -54,6 +59,9 @@ func (c Config) TrainMemoryBytes(batch, seq int) int64 {
 	n := int64(batch * (seq - 1))
 	perLayer := C /*res*/ + C /*ln1*/ + 1 /*rstd1*/ + q + 2*kv + nh /*lse*/ + q /*atty*/ +
 		C /*x2*/ + C /*ln2*/ + 1 /*rstd2*/ + 3*F /*gu, h*/
+	if c.QKNorm {
+		perLayer += q + kv + nh + int64(d.nkv) // qkRaw, qkRs
+	}
 	acts := n * (L*perLayer + C /*final res*/ + 2*C + 1 /*xg, xf, rstdf*/)
 	scratch := n * (3*C + 3*F + 3*q + 4*kv) // dres, dxf, dln, dgu, dh, datty, dq, dk, dv, qkv
 	logits := min(n, max(1, logitChunkElems/V)) * V

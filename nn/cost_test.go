@@ -19,7 +19,9 @@ func TestCostParamCount(t *testing.T) {
 	odd.QKVBias, odd.ValueHead = true, true
 	tiedValue := costTiny()
 	tiedValue.ValueHead = true
-	for _, cfg := range []Config{costTiny(), ConfigS(), gqa, odd, tiedValue} {
+	qwen3 := gqa // per-head q/k norm and a head size ≠ C/NH
+	qwen3.QKNorm, qwen3.HeadDim = true, 10
+	for _, cfg := range []Config{costTiny(), ConfigS(), gqa, odd, tiedValue, qwen3} {
 		if got, want := cfg.ParamCount(), int64(NewParams(cfg).Len()); got != want {
 			t.Errorf("ParamCount(%+v) = %d, want the slab's %d", cfg, got, want)
 		}

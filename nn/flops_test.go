@@ -32,4 +32,16 @@ func TestFLOPs(t *testing.T) {
 	if got, want := g.ForwardFLOPsPerToken(1), float64(2*(3*layer+6400)+3*2*64*2); got != want {
 		t.Errorf("GQA ForwardFLOPsPerToken(1) = %v, want %v", got, want)
 	}
+	// Qwen3-0.6B: head_dim 128 with 16 heads, so q is 2048 wide on C = 1024
+	// (and k, v 8·128 = 1024): per layer 1024·2048 (q) + 2·1024·1024 (k, v)
+	// + 2048·1024 (o) + 3·1024·3072 = 15,728,640; ×28 + the 151,936×1024
+	// head = 595,984,384 (Qwen's "0.44B non-embedding" is the 440.4 M of
+	// the layers). Attention: 2·16·128·(seq+1) per layer.
+	q3 := Config{VocabSize: 151936, Dim: 1024, NLayers: 28, NHeads: 16, NKVHeads: 8, FFNDim: 3072, HeadDim: 128}
+	if got, want := q3.MatmulParams(), int64(28*15728640+151936*1024); got != want || got != 595984384 {
+		t.Errorf("Qwen3-0.6B MatmulParams = %d, want %d", got, want)
+	}
+	if got, want := q3.ForwardFLOPsPerToken(1), float64(2*595984384+28*2*2048*2); got != want {
+		t.Errorf("Qwen3-0.6B ForwardFLOPsPerToken(1) = %v, want %v", got, want)
+	}
 }

@@ -147,7 +147,8 @@ func (g *Generator) normRows(lo, hi int, w []float32) {
 	}
 }
 
-// qkvRows adds the q/k/v biases, rotates q and k by RoPE at each row's
+// qkvRows adds the q/k/v biases, normalises each q and k head with QKNorm,
+// rotates q and k by RoPE at each row's
 // position and stores k and v in the cache at (layer, slot, head, pos).
 //
 //	qkv: (M, NH·HS + 2·NKV·HS) rows [q | k | v], rotated in place
@@ -157,6 +158,8 @@ func (g *Generator) qkvRows(_, lo, hi int) {
 	qd, kvd := cfg.NHeads*HS, cfg.NKVHeads*HS
 	qkvDim := qd + 2*kvd
 	bias := g.fv[g.layer].bqkv
+	lp := &g.m.P.Layers[g.layer]
+	eps := float32(cfg.NormEps)
 	for r := lo; r < hi; r++ {
 		row := g.qkv[r*qkvDim : (r+1)*qkvDim]
 		if bias != nil {
@@ -165,6 +168,13 @@ func (g *Generator) qkvRows(_, lo, hi int) {
 		pos, slot := int(g.rowPos[r]), int(g.rowSlot[r])
 		for h := 0; h < cfg.NHeads+cfg.NKVHeads; h++ { // q heads, then k heads
 			x := row[h*HS : (h+1)*HS]
+			if cfg.QKNorm { // qknorm.go: per-head RMSNorm before RoPE
+				w := lp.QNorm
+				if h >= cfg.NHeads {
+					w = lp.KNorm
+				}
+				asm.RMSNorm(x, x, w, eps)
+			}
 			g.rope.rotate(x, x, pos)
 		}
 		for h := 0; h < cfg.NKVHeads; h++ {

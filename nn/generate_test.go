@@ -121,9 +121,15 @@ func refLogProbs(m *Model, tokens []int32, start int, temp float64) []float64 {
 			ks[t] = lin(xn, lp.Wk, lp.Bk, NKV*HS)
 			vs[t] = lin(xn, lp.Wv, lp.Bv, NKV*HS)
 			for h := 0; h < NH; h++ {
+				if cfg.QKNorm {
+					copy(qs[t][h*HS:], rms(qs[t][h*HS:(h+1)*HS], lp.QNorm))
+				}
 				rope(qs[t][h*HS:(h+1)*HS], t)
 			}
 			for h := 0; h < NKV; h++ {
+				if cfg.QKNorm {
+					copy(ks[t][h*HS:], rms(ks[t][h*HS:(h+1)*HS], lp.KNorm))
+				}
 				rope(ks[t][h*HS:(h+1)*HS], t)
 			}
 		}
@@ -215,6 +221,9 @@ func TestGenerateLogProbsMatchScore(t *testing.T) {
 	for _, tied := range []bool{false, true} {
 		cfg := genTestConfig()
 		cfg.TieEmbeddings = tied
+		if tied { // the Qwen3 layout: q/k norm, head_dim ≠ C/NH, no biases
+			cfg.QKNorm, cfg.QKVBias, cfg.HeadDim = true, false, 12
+		}
 		m := genTestModel(t, cfg, 7)
 		prompts := genTestPrompts(7, 20, cfg.VocabSize, 3)
 		g := NewGenerator(m, 3, 40) // fewer slots than prompts: slots get reused

@@ -20,6 +20,10 @@ type Model struct {
 	Cfg Config
 	P   *Params // parameters
 	G   *Params // gradients, accumulated by Backward, cleared by ZeroGrad
+	// Origin is the checkpoint folder the model was loaded from and its
+	// generation token ids (zero for a model built here); Clone and
+	// WithValueHead keep it, so checkpoints carry it on.
+	Origin Origin
 
 	rope      *ropeTable // cos/sin per position, grown on demand
 	logitRows int        // rows of logits per LM-head chunk
@@ -66,6 +70,7 @@ type modelBufs struct {
 
 	// backward scratch, shared by all blocks
 	dres, dxf, dln, dgu, dh, datty, dq, dk, dv, qkv []float32
+	dhead                                           []float32 // (HS) q/k norm backward scratch
 	dlogp, dent, dvals                              []float32 // (M) flattened inputs of Backward
 }
 

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rltrain/rltrain/tensor"
@@ -68,7 +69,8 @@ func randLike(rng *rand.Rand, x [][]float32) ([][]float32, [][]float64) {
 // TestModelGrad checks Score against the float64 reference model run on each
 // sequence alone, and every parameter gradient of Backward against central
 // differences of the reference, for tied/untied, with q/k/v biases, GQA, a
-// value head, an entropy term and a temperature ≠ 1.
+// value head, an entropy term and a temperature ≠ 1, and the Qwen3 layout
+// (per-head q/k norm, explicit head_dim).
 func TestModelGrad(t *testing.T) {
 	for _, tc := range []struct {
 		name              string
@@ -78,9 +80,15 @@ func TestModelGrad(t *testing.T) {
 		{"tied-bias-value", true, true, true, 0.8},
 		{"untied-nobias", false, false, false, 1.3},
 		{"untied-bias-value-temp1", false, true, true, 0},
+		{"qwen3-qknorm-headdim", true, false, true, 0.9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(tc.tied, tc.bias, tc.value)
+			if strings.HasPrefix(tc.name, "qwen3") {
+				// Qwen3: q/k norm, and a head size (6) that is not C/NH (4),
+				// so q is 24 wide on a 16-wide residual.
+				cfg.QKNorm, cfg.HeadDim = true, 6
+			}
 			m := newTestModel(t, cfg, 7)
 			rng := rand.New(rand.NewPCG(7, 2))
 			seqs := testSeqs(rng, cfg.VocabSize)

@@ -31,6 +31,8 @@ type LayerParams struct {
 	Bk       []float32 // (NKV·HS)     self_attn.k_proj.bias
 	Bv       []float32 // (NKV·HS)     self_attn.v_proj.bias
 	Wo       []float32 // (C, NH·HS)   self_attn.o_proj.weight
+	QNorm    []float32 // (HS)         self_attn.q_norm.weight (nil without QKNorm)
+	KNorm    []float32 // (HS)         self_attn.k_norm.weight (nil without QKNorm)
 	MLPNorm  []float32 // (C)          post_attention_layernorm.weight
 	WGate    []float32 // (F, C)       mlp.gate_proj.weight
 	WUp      []float32 // (F, C)       mlp.up_proj.weight
@@ -84,6 +86,10 @@ func NewParams(cfg Config) *Params {
 				carve(&lp.Bv, pre+"self_attn.v_proj.bias", kv)
 			}
 			carve(&lp.Wo, pre+"self_attn.o_proj.weight", C, q)
+			if cfg.QKNorm {
+				carve(&lp.QNorm, pre+"self_attn.q_norm.weight", cfg.HeadSize())
+				carve(&lp.KNorm, pre+"self_attn.k_norm.weight", cfg.HeadSize())
+			}
 			carve(&lp.MLPNorm, pre+"post_attention_layernorm.weight", C)
 			carve(&lp.WGate, pre+"mlp.gate_proj.weight", F, C)
 			carve(&lp.WUp, pre+"mlp.up_proj.weight", F, C)

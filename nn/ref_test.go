@@ -126,6 +126,7 @@ type refParams struct {
 	data                                 []float64
 	embed, finalNorm, lmHead, valW, valB []float64
 	attnNorm, wq, wk, wv, bq, bk, bv, wo [][]float64
+	qNorm, kNorm                         [][]float64
 	mlpNorm, wgate, wup, wdown           [][]float64
 }
 
@@ -152,6 +153,8 @@ func newRefParams(p *Params) *refParams {
 		r.bk = append(r.bk, view(lp.Bk))
 		r.bv = append(r.bv, view(lp.Bv))
 		r.wo = append(r.wo, view(lp.Wo))
+		r.qNorm = append(r.qNorm, view(lp.QNorm))
+		r.kNorm = append(r.kNorm, view(lp.KNorm))
 		r.mlpNorm = append(r.mlpNorm, view(lp.MLPNorm))
 		r.wgate = append(r.wgate, view(lp.WGate))
 		r.wup = append(r.wup, view(lp.WUp))
@@ -173,6 +176,10 @@ func refScore(cfg Config, p *refParams, s Seq, temp float64) (logp, ent, vals []
 		q := refLinear(h, p.wq[l], p.bq[l], T, C, nh*hs)
 		k := refLinear(h, p.wk[l], p.bk[l], T, C, nkv*hs)
 		v := refLinear(h, p.wv[l], p.bv[l], T, C, nkv*hs)
+		if cfg.QKNorm { // per-head RMSNorm of q and k (Qwen3)
+			q = refRMSNorm(q, p.qNorm[l], T*nh, hs, cfg.NormEps)
+			k = refRMSNorm(k, p.kNorm[l], T*nkv, hs, cfg.NormEps)
+		}
 		for t := 0; t < T; t++ {
 			for hh := 0; hh < nh; hh++ {
 				copy(q[t*nh*hs+hh*hs:], refRoPE(q[t*nh*hs+hh*hs:t*nh*hs+hh*hs+hs], t, cfg.RopeTheta))

@@ -57,10 +57,18 @@ func torchCases() []torchCase {
 	rl := base
 	rl.QKVBias = true
 	rl.ValueHead = true
+	qwen3 := base
+	qwen3.QKNorm = true
+	qwen3.HeadDim = 12 // ≠ Dim/NHeads = 8: q is 48 wide on a 32-wide residual
+	qwen3.TieEmbeddings = true
+	llamaHD := base
+	llamaHD.HeadDim = 4 // an explicit head_dim without the q/k norm (Llama allows it)
 	return []torchCase{
 		{name: "gqa_tied", cfg: tied, temperature: 1},
 		{name: "gqa_untied", cfg: untied, temperature: 1},
 		{name: "qwen2_qkvbias", cfg: qwen, temperature: 1},
+		{name: "qwen3_qknorm_headdim", cfg: qwen3, temperature: 1},
+		{name: "llama_headdim", cfg: llamaHD, temperature: 1},
 		// Not the LM loss: the RL seam (temperature, entropy bonus, value head).
 		{name: "rl_temp_entropy_value", cfg: rl, temperature: 0.7, entropyCoef: 0.3, valueCoef: 0.5},
 	}

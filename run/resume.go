@@ -69,6 +69,12 @@ func SaveTrainCheckpoint(runDir string, step, keep int, c TrainCheckpoint) (stri
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("checkpoint %s: %w", final, err)
 	}
+	// The sidecar files the model carries (tokenizer_config.json) are now
+	// also in final: later checkpoints copy them from there, so rotating
+	// away the folder the model was loaded from cannot lose them.
+	if c.Model.Origin.Dir != "" {
+		c.Model.Origin.Dir = final
+	}
 	// Temporary folders of checkpoints a kill interrupted are garbage now.
 	if stale, _ := filepath.Glob(filepath.Join(runDir, ".checkpoint-*.tmp")); len(stale) > 0 {
 		for _, d := range stale {

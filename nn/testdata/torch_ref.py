@@ -4,11 +4,12 @@
 Usage: torch_ref.py DIR...
 
 Each DIR holds what the Go test wrote: config.json and model.safetensors (a
-checkpoint in the Hugging Face Llama/Qwen2 layout) and batch.json
+checkpoint in the Hugging Face Llama/Qwen2/Qwen3 layout) and batch.json
 ({"seqs": [[tok, ...], ...], "start": [..], "temperature": T,
 "entropy_coef": a, "value_coef": b}). This script rebuilds the same
 architecture in plain PyTorch (no transformers package: embedding, RMSNorm,
-rotate_half RoPE, grouped-query causal attention with optional q/k/v bias,
+rotate_half RoPE, grouped-query causal attention with optional q/k/v bias
+(Qwen2), per-head q/k RMSNorm before RoPE (Qwen3), an explicit head_dim,
 SwiGLU MLP, final norm, tied or untied LM head, optional value head on the
 normed final hidden state), runs it in float64, and writes DIR/ref.safetensors
 (F64) with
@@ -100,10 +101,11 @@ def forward(cfg, p, tokens):
     C = cfg["hidden_size"]
     NH = cfg["num_attention_heads"]
     NKV = cfg.get("num_key_value_heads", NH)
-    HS = C // NH
+    HS = cfg.get("head_dim") or C // NH
     G = NH // NKV
     eps = cfg["rms_norm_eps"]
     qwen = cfg["model_type"] == "qwen2"
+    qknorm = cfg["model_type"] == "qwen3"
     T = len(tokens)
     cos, sin = rope_cos_sin(T, HS, cfg["rope_theta"])
     x = p["model.embed_tokens.weight"][torch.tensor(tokens, dtype=torch.int64)]
@@ -114,6 +116,9 @@ def forward(cfg, p, tokens):
         q = linear(h, p, pre + "self_attn.q_proj", qwen).view(T, NH, HS).transpose(0, 1)
         k = linear(h, p, pre + "self_attn.k_proj", qwen).view(T, NKV, HS).transpose(0, 1)
         v = linear(h, p, pre + "self_attn.v_proj", qwen).view(T, NKV, HS).transpose(0, 1)
+        if qknorm:  # Qwen3: RMSNorm over each head vector, then RoPE
+            q = rmsnorm(q, p[pre + "self_attn.q_norm.weight"], eps)
+            k = rmsnorm(k, p[pre + "self_attn.k_norm.weight"], eps)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         # transformers' repeat_kv: kv head j serves query heads j*G .. j*G+G-1
@@ -140,7 +145,8 @@ def run(d):
     meta, arrays = read_safetensors(os.path.join(d, "model.safetensors"))
     assert meta.get("format") == "pt", meta
     arch = cfg["architectures"][0]
-    assert arch == {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}[cfg["model_type"]], arch
+    assert arch == {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
+                    "qwen3": "Qwen3ForCausalLM"}[cfg["model_type"]], arch
     if cfg["tie_word_embeddings"]:
         assert "lm_head.weight" not in arrays, "tied checkpoint stores lm_head.weight"
     p = {n: torch.tensor(a, dtype=torch.float64, requires_grad=True) for n, a in arrays.items()}
