@@ -92,7 +92,7 @@ func CheckUnlabeled(w *Weighted) error {
 	if len(names) > 1 {
 		verb = "need"
 	}
-	return fmt.Errorf("rewards: reward %s %s the labels (gold answers) the training data lacks; label-free rewards: consensus, format, overlong",
+	return fmt.Errorf("rewards: reward %s %s the labels (gold answers) the training data lacks; label-free rewards: consensus, format, overlong, judge, self-verify",
 		strings.Join(q, ", "), verb)
 }
 

@@ -68,6 +68,7 @@ func TestMonitorMetrics(t *testing.T) {
 	}
 	c := m.Measure(context.Background(), b, time.Second)
 	want := MonitorCounts{Both: 12, Agree: 8, SelfPos: 7, TruePos: 5, TP: 4, TrueScored: 14, TrueCorrect: 6,
+		SelfSum: 7, SqErr: 4, // consensus scores 1 or 0: the Brier sum is the disagreements
 		Groups: 5, Labelled: 4, Positive: 3, RightLabel: 2, Missing: 2} // x got a pseudo-label ("0") but has no labelled copy
 	if c != want {
 		t.Fatalf("counts\n got %+v\nwant %+v", c, want)

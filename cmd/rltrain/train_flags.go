@@ -31,6 +31,9 @@ var flagHelp = map[string]string{
 	"memprofile":            "write a heap profile at the end",
 	"pprof-addr":            "serve net/http/pprof here, e.g. localhost:6060",
 	"threads":               "worker threads (0: all cores)",
+	"judge-samples":         "judge reward: judgments per completion (J), averaged over those that parse",
+	"judge-format":          "judge reward: verdict (RISE's verification format, binary) or rubric (Score: N/M)",
+	"self-verify-check":     "self-verify reward: greedy (score the verdicts after the model's own check) or none",
 }
 
 // scanFlag finds the value of -name/--name in args without parsing them.
