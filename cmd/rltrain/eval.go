@@ -210,9 +210,9 @@ func loadCheckpoint(dir string) (*rl.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--init %s: %w", dir, err)
 	}
-	eos, ok := tok.SpecialID(tokenizer.EndOfText)
+	eos, ok := warmstart.EndToken(tok, model)
 	if !ok {
-		return nil, fmt.Errorf("--init %s: tokenizer.json has no %s token to end completions", dir, tokenizer.EndOfText)
+		return nil, fmt.Errorf("--init %s: tokenizer.json has no %s token and no eos_token_id is given to end completions", dir, tokenizer.EndOfText)
 	}
 	return &rl.Policy{Model: model, Codec: tok, EOS: eos, MoreStops: model.Origin.Generation.StopTokens()}, nil
 }

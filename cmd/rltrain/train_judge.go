@@ -101,9 +101,9 @@ func judgeModel(source string, pol *rl.Policy) (*rl.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--judge %s: %w (want policy, frozen or a checkpoint folder)", source, err)
 	}
-	eos, ok := tok.SpecialID(tokenizer.EndOfText)
+	eos, ok := warmstart.EndToken(tok, m)
 	if !ok {
-		return nil, fmt.Errorf("--judge %s: its tokenizer has no %s token to end judgments", source, tokenizer.EndOfText)
+		return nil, fmt.Errorf("--judge %s: its tokenizer has no %s token and no eos_token_id is given to end judgments", source, tokenizer.EndOfText)
 	}
 	return &rl.Policy{Model: m, Codec: tok, EOS: eos, MoreStops: m.Origin.Generation.StopTokens()}, nil
 }

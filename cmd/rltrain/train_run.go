@@ -108,9 +108,9 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if cfg.Algo.Settings.UsesCritic() {
 		model = model.WithValueHead()
 	}
-	eos, ok := tok.SpecialID(tokenizer.EndOfText)
+	eos, ok := warmstart.EndToken(tok, model)
 	if !ok {
-		return fmt.Errorf("tokenizer has no %s token to end completions", tokenizer.EndOfText)
+		return fmt.Errorf("tokenizer has no %s token and the checkpoint names no eos_token_id to end completions", tokenizer.EndOfText)
 	}
 	// generation_config.json's other eos ids (nn.Model.Origin) stop too
 	pol := &rl.Policy{Model: model, Codec: tok, EOS: eos, MoreStops: model.Origin.Generation.StopTokens()}
@@ -120,6 +120,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 	if cfg.Algo.Policy().Beta > 0 && ref == nil {
 		ref = model.Clone()
 	}
+	warnMemory(stdout, cfg, pol, ref != nil, trainEx)
 	score, err := scoreBuilder(cfg.Score, cfg.Algo, cfg.Train.CorrectThreshold, reward)
 	if err != nil {
 		return err
