@@ -26,7 +26,8 @@ import (
 // (and without it the same deterministic SFT). The trainer broadcasts rank
 // 0's weights anyway; the tokenizer must agree, and does, being trained
 // deterministically on the same demonstrations.
-func buildWarmStart(cfg runConfig, comm dist.Comm, trainEx, demos, heldOut []data.Example, stdout io.Writer) (*warmstart.WarmStart, error) {
+func buildWarmStart(intr *interrupts, cfg runConfig, comm dist.Comm, trainEx, demos, heldOut []data.Example, stdout io.Writer) (*warmstart.WarmStart, error) {
+	defer intr.exitDuring("the warm start")()
 	if comm.Rank() != 0 {
 		if err := comm.Barrier(); err != nil {
 			return nil, err

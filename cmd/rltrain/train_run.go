@@ -96,7 +96,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		if withSol, err = scoreDemos(cfg.Score, cfg.Task.Data == "" && cfg.Warm.SFTData == "", withSol, stdout); err != nil {
 			return err
 		}
-		ws, err := buildWarmStart(cfg, comm, trainEx, withSol, evalEx, stdout)
+		ws, err := buildWarmStart(intr, cfg, comm, trainEx, withSol, evalEx, stdout)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -30,6 +31,17 @@ type interrupts struct {
 	mu   sync.Mutex
 	sig  os.Signal
 	stop func()
+	// phase, when set, names a phase with nothing to save (the warm
+	// start's SFT, which runs for minutes and writes its cache atomically):
+	// a signal then ends the process at once instead of after it.
+	phase atomic.Pointer[string]
+}
+
+// exitDuring makes a signal end the process at once while phase runs; the
+// returned func restores the usual stop-after-the-step behaviour.
+func (in *interrupts) exitDuring(phase string) func() {
+	in.phase.Store(&phase)
+	return func() { in.phase.Store(nil) }
 }
 
 func notifyInterrupts() *interrupts {
@@ -45,6 +57,10 @@ func notifyInterrupts() *interrupts {
 			in.mu.Lock()
 			in.sig = s
 			in.mu.Unlock()
+			if p := in.phase.Load(); p != nil {
+				fmt.Fprintf(os.Stderr, "interrupted during %s: nothing to save; run the same command again to start over\n", *p)
+				os.Exit(in.code())
+			}
 			cancel()
 		case <-done:
 		}
