@@ -62,6 +62,10 @@ type Turn struct {
 	LossWeight float32
 	// Text is the decoded completion, without the stop token.
 	Text string
+	// PromptText is the text of Prompt when it is not the example's prompt
+	// (a later turn's context, e.g. SCoRe's correction prompt with the first
+	// attempt in it), for samples.jsonl; "" means the example's prompt.
+	PromptText string
 	// Reward is the (weighted) total reward of this turn, the number the
 	// advantages are computed from. NaN means unscorable (verifier error,
 	// unparsable gold): such a turn is left out of group statistics and gets

@@ -158,7 +158,7 @@ func TestEveryAlgoStep(t *testing.T) {
 	run := newTinyRun(t, 150)
 	want := []string{"reward", "reward_std", "rewards/accuracy/mean", "rewards/format/mean", "accuracy", "frac_reward_zero_std",
 		"completions/mean_length", "completions/clipped_ratio", "loss", "grad_norm", "lr", "beta", "gen_rounds",
-		"rollout_s", "score_s", "train_s", "tokens_per_s", "approx_kl", "clip_ratio/region_mean", "entropy"}
+		"rollout_s", "score_s", "train_s", "tokens_per_s", "gen_tokens", "approx_kl", "clip_ratio/region_mean", "entropy"}
 	initial := slices.Clone(run.pol.Model.P.Data)
 	for _, algo := range rl.Algos {
 		t.Run(string(algo), func(t *testing.T) {

@@ -92,18 +92,33 @@ func (l *RunLog) Step(step int, met map[string]float64) error {
 	return l.mw.Flush()
 }
 
-// SampleRecord is one line of samples.jsonl.
+// SampleRecord is one line of samples.jsonl: one turn of a logged
+// episode. The turns of an episode are adjacent lines sharing Step and
+// Episode, in turn order, so a two-turn (SCoRe) episode reads as first
+// attempt, then the correction prompt with that attempt in it, then the
+// second attempt, each with its own rewards.
 type SampleRecord struct {
-	Step       int                 `json:"step"`
-	Role       string              `json:"role"`
-	ExampleID  string              `json:"example_id"`
-	Prompt     string              `json:"prompt"`
-	Completion string              `json:"completion"`
-	Reward     *float64            `json:"reward"` // null when unscorable
-	Rewards    map[string]*float64 `json:"rewards"`
-	Reasons    map[string]string   `json:"reasons"`
-	Advantage  float64             `json:"advantage"`
-	Truncated  bool                `json:"truncated"`
+	Step int `json:"step"`
+	// Episode is the episode's index in the step's batch; Turn is the
+	// turn's 1-based position in it, of Turns.
+	Episode   int    `json:"episode"`
+	Turn      int    `json:"turn"`
+	Turns     int    `json:"turns"`
+	Role      string `json:"role"`
+	ExampleID string `json:"example_id"`
+	// Prompt is what this turn was shown: the example's prompt for a first
+	// turn, the rendered later-turn prompt (rl.Turn.PromptText) otherwise.
+	Prompt     string `json:"prompt"`
+	Completion string `json:"completion"`
+	// Reward is the task reward's verdict on this turn (null when
+	// unscorable); TrainedReward is what the advantages were computed from
+	// when a builder shaped it (SCoRe's stages), else omitted.
+	Reward        *float64            `json:"reward"`
+	TrainedReward *float64            `json:"trained_reward,omitempty"`
+	Rewards       map[string]*float64 `json:"rewards"`
+	Reasons       map[string]string   `json:"reasons"`
+	Advantage     float64             `json:"advantage"`
+	Truncated     bool                `json:"truncated"`
 }
 
 func optFloat(v float64) *float64 {
@@ -113,47 +128,44 @@ func optFloat(v float64) *float64 {
 	return &v
 }
 
-// Samples writes up to n turns of a step's batch to samples.jsonl, spread
-// over the batch.
+// Samples writes up to n episodes of a step's batch to samples.jsonl,
+// spread over the batch, every turn of each (see SampleRecord).
 func (l *RunLog) Samples(step int, res rl.StepResult, names []string, n int) error {
 	if l == nil {
 		return nil
 	}
 	b := res.Batch
-	if b == nil || n <= 0 {
+	if b == nil || n <= 0 || len(b.Episodes) == 0 {
 		return nil
 	}
-	type ref struct {
-		ex *rl.Episode
-		t  *rl.Turn
-	}
-	var turns []ref
-	for i := range b.Episodes {
-		for j := range b.Episodes[i].Turns {
-			turns = append(turns, ref{&b.Episodes[i], &b.Episodes[i].Turns[j]})
-		}
-	}
-	if len(turns) == 0 {
-		return nil
-	}
-	stride := max(1, len(turns)/n)
-	for i := 0; i < len(turns) && i/stride < n; i += stride {
-		e, tu := turns[i].ex, turns[i].t
-		rec := SampleRecord{Step: step, Role: string(tu.Role), ExampleID: e.Example.ID, Prompt: e.Example.Prompt,
-			Completion: tu.Text, Reward: optFloat(tu.Total.Value()),
-			Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: tu.Truncated,
-			Advantage: float64(tu.Advantage)}
-		for k, name := range names {
-			if k < len(tu.Parts) {
-				rec.Rewards[name] = optFloat(tu.Parts[k].Value())
-				rec.Reasons[name] = tu.Parts[k].Reason
+	stride := max(1, len(b.Episodes)/n)
+	for i := 0; i < len(b.Episodes) && i/stride < n; i += stride {
+		e := &b.Episodes[i]
+		for j := range e.Turns {
+			tu := &e.Turns[j]
+			rec := SampleRecord{Step: step, Episode: i, Turn: j + 1, Turns: len(e.Turns), Role: string(tu.Role),
+				ExampleID: e.Example.ID, Prompt: e.Example.Prompt, Completion: tu.Text, Reward: optFloat(tu.Total.Value()),
+				Rewards: map[string]*float64{}, Reasons: map[string]string{}, Truncated: tu.Truncated,
+				Advantage: float64(tu.Advantage)}
+			if tu.PromptText != "" {
+				rec.Prompt = tu.PromptText
+			}
+			if r, t := tu.Reward, float32(tu.Total.Value()); r != t && !(math.IsNaN(float64(r)) && math.IsNaN(float64(t))) {
+				rec.TrainedReward = optFloat(float64(r))
+			}
+			for k, name := range names {
+				if k < len(tu.Parts) {
+					rec.Rewards[name] = optFloat(tu.Parts[k].Value())
+					rec.Reasons[name] = tu.Parts[k].Reason
+				}
+			}
+			// Completions are full of <think> and <answer>: keep them readable.
+			enc := json.NewEncoder(l.sw)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(rec); err != nil {
+				return err
 			}
 		}
-		js, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		l.sw.Write(append(js, '\n'))
 	}
 	return l.sw.Flush()
 }

@@ -30,26 +30,34 @@ import (
 // stream of the same row, so the numbers do not depend on which rows were
 // skipped or batched together.
 func EvalSCoRe(ctx context.Context, p *rl.Policy, cfg SCoReConfig, exs []data.Example, reward *rewards.Weighted, ec rl.EvalConfig, st rl.Streams) (map[string]float64, error) {
+	met, _, err := EvalSCoReEpisodes(ctx, p, cfg, exs, reward, ec, st)
+	return met, err
+}
+
+// EvalSCoReEpisodes is EvalSCoRe that also returns the evaluated two-turn
+// episodes (first attempt, second attempt with its prompt in
+// rl.Turn.PromptText), for samples.jsonl.
+func EvalSCoReEpisodes(ctx context.Context, p *rl.Policy, cfg SCoReConfig, exs []data.Example, reward *rewards.Weighted, ec rl.EvalConfig, st rl.Streams) (map[string]float64, *rl.Batch, error) {
 	if err := ec.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(exs) == 0 {
-		return nil, fmt.Errorf("selfimprove: no held-out problems to self-correct")
+		return nil, nil, fmt.Errorf("selfimprove: no held-out problems to self-correct")
 	}
 	rc := rl.RolloutConfig{GroupSize: ec.K, MaxBatch: ec.MaxBatch, RewardTimeout: ec.RewardTimeout,
 		Sample: nn.SampleConfig{Temperature: ec.Temperature, MaxNewTokens: ec.MaxNewTokens}}
 	keys := &rl.KeySource{}
 	b, err := rl.SingleTurn{Reward: reward}.Build(ctx, p, rl.BuildInput{Examples: exs, Rollout: rc, Keys: keys, Streams: st})
 	if err != nil {
-		return nil, fmt.Errorf("selfimprove: eval first attempts: %w", err)
+		return nil, nil, fmt.Errorf("selfimprove: eval first attempts: %w", err)
 	}
 	s := &SCoRe{Cfg: cfg, reward: reward}
 	dropped, err := s.secondAttempts(ctx, p, b, rc, keys, st, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cs CorrectionStats
 	perProblem := map[int]*struct{ sum, n float64 }{} // first-attempt group key → Σ(c2 − c1), pairs
@@ -81,5 +89,5 @@ func EvalSCoRe(ctx context.Context, p *rl.Policy, cfg SCoReConfig, exs []data.Ex
 		mean := sum / n
 		met["delta_t1_t2_se"] = math.Sqrt(max(0, sq/n-mean*mean) / (n - 1))
 	}
-	return met, nil
+	return met, b, nil
 }

@@ -248,3 +248,26 @@ func TestCorrectionDemos(t *testing.T) {
 		t.Errorf("copy share %.3f, want 0.25 plus a few identical fresh draws", f)
 	}
 }
+
+// TestSCoReAblations: the ablations of the paper's table are flag values —
+// --score-schedule 0 trains Stage II from the first step (no Stage I, no
+// heavy first-attempt KL), --score-alpha 0 trains both attempts on their
+// plain task rewards (no shaping bonus).
+func TestSCoReAblations(t *testing.T) {
+	c := selfimprove.DefaultSCoReConfig()
+	c.Schedule = 0
+	if c.UsesStageI() || c.StageAt(1) != 2 || c.CheckBeta(0) != nil {
+		t.Errorf("schedule 0: stage %d at step 1, uses Stage I %v", c.StageAt(1), c.UsesStageI())
+	}
+	if w1, w2 := selfimprove.SCoReKLWeights(c.StageAt(1), 10); w1 != 1 || w2 != 1 {
+		t.Errorf("schedule 0: KL weights %v %v, want 1 1", w1, w2)
+	}
+	for _, r := range [][2]float64{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+		if t1, t2 := selfimprove.SCoReCredit(2, r[0], r[1], 0); t1 != r[0] || t2 != r[1] {
+			t.Errorf("alpha 0, rewards %v: credited %v %v", r, t1, t2)
+		}
+		if _, t2 := selfimprove.SCoReCredit(2, r[0], r[1], 10); r[0] != r[1] && t2 == r[1] {
+			t.Errorf("alpha 10, rewards %v: no bonus", r)
+		}
+	}
+}

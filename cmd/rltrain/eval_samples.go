@@ -14,9 +14,13 @@ import (
 	"github.com/rltrain/rltrain/rl"
 )
 
-// evalSample is one line of samples.jsonl.
+// evalSample is one line of samples.jsonl: one sampled first attempt, or
+// with --turns 2 one turn of a two-turn episode (the first attempt, then
+// the second with the prompt it saw, on adjacent lines).
 type evalSample struct {
-	ExampleID  string              `json:"example_id"`
+	ExampleID string `json:"example_id"`
+	// Turn is 1 or 2 with --turns 2, else omitted.
+	Turn       int                 `json:"turn,omitempty"`
 	Prompt     string              `json:"prompt"`
 	Answer     string              `json:"answer"`
 	Completion string              `json:"completion"`
@@ -28,13 +32,18 @@ type evalSample struct {
 
 // writeEvalSamples writes the sampled completions pass@1 was computed from:
 // it repeats Evaluate's sampled pass with the same generator and stream.
-func writeEvalSamples(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs []data.Example, reward *rewards.Weighted) error {
-	rc := rl.RolloutConfig{GroupSize: cfg.Eval.K, MaxBatch: cfg.Eval.MaxBatch, RewardTimeout: cfg.Eval.RewardTimeout,
-		Sample: nn.SampleConfig{Temperature: cfg.Eval.Temperature, MaxNewTokens: cfg.Eval.MaxNewTokens}}
-	b, err := rl.SingleTurn{Reward: reward}.Build(ctx, pol, rl.BuildInput{Examples: exs, Rollout: rc,
-		Keys: &rl.KeySource{}, Streams: rl.Streams{Seed: cfg.Seed, Step: cfg.Step, Purpose: rl.StreamEval}})
-	if err != nil {
-		return err
+// twoTurn, when not nil, is --turns 2's episodes: both turns of each are
+// written instead.
+func writeEvalSamples(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs []data.Example, reward *rewards.Weighted, twoTurn *rl.Batch) error {
+	b := twoTurn
+	if b == nil {
+		rc := rl.RolloutConfig{GroupSize: cfg.Eval.K, MaxBatch: cfg.Eval.MaxBatch, RewardTimeout: cfg.Eval.RewardTimeout,
+			Sample: nn.SampleConfig{Temperature: cfg.Eval.Temperature, MaxNewTokens: cfg.Eval.MaxNewTokens}}
+		var err error
+		if b, err = (rl.SingleTurn{Reward: reward}).Build(ctx, pol, rl.BuildInput{Examples: exs, Rollout: rc,
+			Keys: &rl.KeySource{}, Streams: rl.Streams{Seed: cfg.Seed, Step: cfg.Step, Purpose: rl.StreamEval}}); err != nil {
+			return err
+		}
 	}
 	f, err := os.Create(filepath.Join(cfg.Out, "samples.jsonl"))
 	if err != nil {
@@ -46,20 +55,32 @@ func writeEvalSamples(ctx context.Context, cfg evalConfig, pol *rl.Policy, exs [
 	enc.SetEscapeHTML(false) // completions are full of <think> and <answer>
 	names := reward.Names()
 	for _, ep := range b.Episodes {
-		tu := ep.Final()
-		s := evalSample{ExampleID: ep.Example.ID, Prompt: ep.Example.Prompt, Answer: ep.Example.Answer,
-			Completion: tu.Text, Reward: optFloat(tu.Total.Value()), Rewards: map[string]*float64{}, Truncated: tu.Truncated}
-		for k, name := range names {
-			if k < len(tu.Parts) {
-				s.Rewards[name] = optFloat(tu.Parts[k].Value())
+		turns := ep.Turns
+		if twoTurn == nil {
+			turns = []rl.Turn{*ep.Final()}
+		}
+		for j := range turns {
+			tu := &turns[j]
+			s := evalSample{ExampleID: ep.Example.ID, Prompt: ep.Example.Prompt, Answer: ep.Example.Answer,
+				Completion: tu.Text, Reward: optFloat(tu.Total.Value()), Rewards: map[string]*float64{}, Truncated: tu.Truncated}
+			if twoTurn != nil {
+				s.Turn = j + 1
 			}
-		}
-		if c := tu.Correct(cfg.Eval.CorrectThreshold); !math.IsNaN(float64(c)) {
-			ok := c == 1
-			s.Correct = &ok
-		}
-		if err := enc.Encode(s); err != nil {
-			return err
+			if tu.PromptText != "" {
+				s.Prompt = tu.PromptText
+			}
+			for k, name := range names {
+				if k < len(tu.Parts) {
+					s.Rewards[name] = optFloat(tu.Parts[k].Value())
+				}
+			}
+			if c := tu.Correct(cfg.Eval.CorrectThreshold); !math.IsNaN(float64(c)) {
+				ok := c == 1
+				s.Correct = &ok
+			}
+			if err := enc.Encode(s); err != nil {
+				return err
+			}
 		}
 	}
 	if err := w.Flush(); err != nil {

@@ -135,7 +135,12 @@ func scoreEval(ctx context.Context, s *selfimprove.SCoRe, pol *rl.Policy, evalEx
 	for k, v := range m {
 		r.Extra[k] = v
 	}
+	printCorrect(stdout, m)
+	return nil
+}
+
+// printCorrect prints the correction metrics of an evaluation.
+func printCorrect(stdout io.Writer, m map[string]float64) {
 	fmt.Fprintf(stdout, "  correct: acc@t1 %.3f  acc@t2 %.3f  Δ %+.3f (paired se %.3f)  Δi→c %.3f  Δc→i %.3f  edit ratio %.3f  skipped %d\n",
 		m["acc_t1"], m["acc_t2"], m["delta_t1_t2"], m["delta_t1_t2_se"], m["delta_i2c"], m["delta_c2i"], m["edit_ratio"], int(m["skipped_overlong"]))
-	return nil
 }
