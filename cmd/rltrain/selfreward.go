@@ -103,9 +103,7 @@ func parseSelfRewardConfig(args []string, stderr io.Writer) (selfRewardCmdConfig
 	bindStruct(fs, &cfg.Loop.Train, "dpo-", "rl.DPOTrainConfig", help)
 	bindStruct(fs, &cfg.Rise, "rise-", "selfimprove.RISEConfig", help, "Verify", "Samples", "Selection", "LossWeight", "MaxNewTokens", "EvalSamples")
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", help)
-	bindStruct(fs, &cfg.Task, "", "taskConfig", help, "JSONL", "Gen")
-	bindGenConfig(fs, &cfg.Task.Gen)
-	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", help)
+	bindTaskFlags(fs, &cfg.Task, help)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -176,9 +176,7 @@ func bindRunFlags(fs *flag.FlagSet, cfg *runConfig) {
 		fs.Var(fieldValue{reflect.ValueOf(&cfg.Train.CorrectThreshold).Elem()}, "correct-threshold", "alias of --accuracy-threshold")
 	}
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", flagHelp)
-	bindStruct(fs, &cfg.Task, "", "taskConfig", flagHelp, "JSONL", "Gen")
-	bindGenConfig(fs, &cfg.Task.Gen)
-	bindStruct(fs, &cfg.Task.JSONL, "jsonl-", "data.JSONLConfig", flagHelp)
+	bindTaskFlags(fs, &cfg.Task, flagHelp)
 	bindProgramFlags(fs, &cfg.Task.Programs)
 	bindStruct(fs, &cfg.Warm, "", "warmConfig", flagHelp, "Build")
 	bindStruct(fs, &cfg.Warm.Build, "warm-", "warmstart.Config", flagHelp, "Model", "SFT", "ChatTemplate", "SystemPrompt")

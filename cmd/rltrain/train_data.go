@@ -1,12 +1,21 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"path/filepath"
 
 	"github.com/rltrain/rltrain/data"
 	"github.com/rltrain/rltrain/rewards"
 )
+
+// bindTaskFlags binds where examples come from: the task, its generator's
+// knobs and the JSONL keys (train, eval and self-reward share them).
+func bindTaskFlags(fs *flag.FlagSet, tc *taskConfig, help map[string]string) {
+	bindStruct(fs, tc, "", "taskConfig", help, "JSONL", "Gen")
+	bindGenConfig(fs, &tc.Gen)
+	bindStruct(fs, &tc.JSONL, "jsonl-", "data.JSONLConfig", help)
+}
 
 // taskData returns training and held-out examples and the reward.
 func taskData(cfg runConfig) (trainEx, evalEx []data.Example, reward *rewards.Weighted, name string, err error) {
