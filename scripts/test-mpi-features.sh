@@ -115,15 +115,15 @@ if run2 cons "${cons[@]}"; then
 fi
 
 # --- resume with the same rank count.
-res=(--algo grpo --task arithmetic --train-n 400 --beta 0.02 --save-every 1 --keep 2 "${small[@]}" --steps 6)  # the last --steps wins
+res=(--algo grpo --task arithmetic --train-n 400 --beta 0.02 --save-every 1 --keep 2 "${small[@]}" --steps 24)  # the last --steps wins; enough steps after checkpoint-3 to kill the run on an idle machine
 if run2 resclean "${res[@]}"; then
   # shellcheck disable=SC2086
   $MPIRUN $MPIRUN_FLAGS -np 2 "$work/rl-mpi" "${res[@]}" --out "$work/reskill-2" > "$work/reskill-1st.log" 2>&1 &
   mp=$!
-  for _ in $(seq 1 1200); do
+  for _ in $(seq 1 6000); do
     [ -d "$work/reskill-2/checkpoint-3" ] && break
     kill -0 "$mp" 2>/dev/null || break
-    sleep 0.25
+    sleep 0.05
   done
   killed=0
   for pid in $(pgrep -f "^$work/rl-mpi " || true); do kill -9 "$pid" 2>/dev/null && killed=$((killed+1)); done
@@ -148,7 +148,7 @@ if sha(a + "/final/model.safetensors") != sha(b + "/final/model.safetensors"):
 print("\n".join(bad) or "identical")
 sys.exit(1 if bad else 0)
 PY
-    then ok "resume: 2 ranks killed (SIGKILL) after checkpoint-3 of 6, restarted: metrics and final weights equal the uninterrupted 2-rank run's"
+    then ok "resume: 2 ranks killed (SIGKILL) after checkpoint-3 of 24, restarted: metrics and final weights equal the uninterrupted 2-rank run's"
     else bad "resume"; fi
   fi
 fi
