@@ -122,7 +122,10 @@ func FuzzReadJSONLModes(f *testing.F) {
 			return
 		}
 		nonBlank := 0
-		for _, l := range lines {
+		for i, l := range lines {
+			if i == 0 {
+				l = bytes.TrimPrefix(l, []byte("\ufeff")) // a leading byte-order mark is accepted
+			}
 			if len(bytes.TrimSpace(l)) > 0 {
 				nonBlank++
 			}
