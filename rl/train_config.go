@@ -46,6 +46,12 @@ type TrainConfig struct {
 	// ignore_eos). For throughput benchmarks and length studies, not for
 	// training a model to stop. Default false.
 	IgnoreEOS bool `json:"ignore_eos"`
+	// BalanceBatch, under several ranks, re-deals the step's rows after the
+	// advantages so every rank trains on about the same number of tokens
+	// (rl/balance.go; verl's balance_batch); the sums then differ from one
+	// process's only in order. Not for PPO or a KL in the reward, whose
+	// advantages need per-rank scoring first. Default true.
+	BalanceBatch bool `json:"balance_batch"`
 	// MaxBatch bounds the sequences decoded together (KV-cache slots).
 	// Default 256.
 	MaxBatch int `json:"max_batch"`
@@ -75,7 +81,7 @@ type TrainConfig struct {
 func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
 		Steps: 300, PromptsPerStep: 16, MicroBatch: 64, LR: 1e-4, WarmupSteps: 3, MinLRRatio: 1,
-		MaxGradNorm: 1, Temperature: 1, MaxBatch: 256, RewardTimeout: 2 * time.Second,
+		MaxGradNorm: 1, Temperature: 1, MaxBatch: 256, BalanceBatch: true, RewardTimeout: 2 * time.Second,
 		CorrectThreshold: 0.5, MaxNonFinite: 3, LogSamples: 4, Seed: 1,
 	}
 }

@@ -300,10 +300,18 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		beta = t.kl.Beta
 	}
 
-	// Reference log-probs and rollout-time values, without gradients.
+	// Reference log-probs and rollout-time values, without gradients. When
+	// the rows are balanced across ranks (rl/balance.go) the advantages
+	// need neither, so the reference is scored after the rows move.
+	bal := t.canBalance(critic, beta)
 	var refLP, oldV [][]float32
-	if t.Ref != nil && beta > 0 {
-		refLP = scoreAll(t.Ref, cols.seqs, mb, nn.ScoreOptions{Temperature: t.Cfg.Temperature}, false)
+	scoreRef := func() {
+		if t.Ref != nil && beta > 0 {
+			refLP = scoreAll(t.Ref, cols.seqs, mb, nn.ScoreOptions{Temperature: t.Cfg.Temperature}, false)
+		}
+	}
+	if !bal {
+		scoreRef()
 	}
 	if critic {
 		oldV = scoreAll(m, cols.seqs, mb, nn.ScoreOptions{Temperature: t.Cfg.Temperature, Values: true}, true)
@@ -326,6 +334,15 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		OldLogP: cols.oldLP, RefLogP: refLP, Values: oldV, Beta: beta, KLWeight: cols.klWeight, Reduce: t.reducer()})
 	for i, r := range rows {
 		res.Batch.Episodes[r.Episode].Turns[r.Turn].Advantage = adv.Seq[i]
+	}
+	if bal {
+		var err error
+		if cols, adv, err = balance(t.comm(), cols, adv); err != nil {
+			return fmt.Errorf("step %d: %w", t.step, err)
+		}
+		N = len(cols.seqs)
+		nMicro = (N + mb - 1) / mb
+		scoreRef()
 	}
 	// The normaliser's counts are global: summed over the ranks.
 	cnt := Count(cols.mask)

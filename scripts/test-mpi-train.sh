@@ -14,11 +14,14 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT; echo "work dir $work"
 go build -o "$work/rl-1" ./cmd/rltrain
 go build -tags mpi -o "$work/rl-mpi" ./cmd/rltrain
 pass=0 fail=0
-for algo in grpo ppo nft; do
-  pps=4
+# grpo-kl: β > 0 with the KL in the loss, so the rows are re-dealt across
+# the ranks (--balance-batch) and the reference scored after they move.
+for algo in grpo ppo nft grpo-kl; do
+  pps=4 extra=()
   [ "$algo" = ppo ] && pps=16
-  args=(--algo "$algo" --task arithmetic --train-n 800 --sft-steps 150 --steps 4 --prompts-per-step "$pps"
-        --eval-n 8 --eval-k 2 --threads 1 --reward accuracy:1,format:0.1 --cache "$work/cache")
+  [ "$algo" = grpo-kl ] && extra=(--beta 0.04)
+  args=(--algo "${algo%-kl}" --task arithmetic --train-n 800 --sft-steps 150 --steps 4 --prompts-per-step "$pps"
+        --eval-n 8 --eval-k 2 --threads 1 --reward accuracy:1,format:0.1 --cache "$work/cache" "${extra[@]}")
   "$work/rl-1" "${args[@]}" --out "$work/$algo-1" > "$work/$algo-1.log" 2>&1
   # shellcheck disable=SC2086
   timeout 600 $MPIRUN $MPIRUN_FLAGS -np 2 "$work/rl-mpi" "${args[@]}" --out "$work/$algo-2" > "$work/$algo-2.log" 2>&1 ||
