@@ -38,7 +38,7 @@ func StepPhasesFromRun(dir string, smallReduces int) (dist.StepPhases, error) {
 		return s, fmt.Errorf("bench scaling: %w (point --run at a finished run folder)", err)
 	}
 	defer f.Close()
-	var ro, sc, tr []float64
+	var ro, sc, tr, toks, clen []float64
 	sn := bufio.NewScanner(f)
 	sn.Buffer(make([]byte, 1<<20), 1<<24)
 	for line := 1; sn.Scan(); line++ {
@@ -53,6 +53,10 @@ func StepPhasesFromRun(dir string, smallReduces int) (dist.StepPhases, error) {
 			return s, fmt.Errorf("%s:%d: no train_s: not a metrics line of rltrain", mpath, line)
 		}
 		ro, sc, tr = append(ro, m["rollout_s"]), append(sc, m["score_s"]), append(tr, m["train_s"])
+		if tps, ok := m["tokens_per_s"]; ok {
+			toks = append(toks, tps*(m["rollout_s"]+m["score_s"]+m["train_s"]))
+			clen = append(clen, m["completions/mean_length"])
+		}
 	}
 	if err := sn.Err(); err != nil {
 		return s, fmt.Errorf("%s: %w", mpath, err)
@@ -73,7 +77,8 @@ func StepPhasesFromRun(dir string, smallReduces int) (dist.StepPhases, error) {
 	var cfg struct {
 		Algorithm map[string]json.RawMessage `json:"algorithm"`
 		Train     struct {
-			PromptsPerStep int `json:"prompts_per_step"`
+			PromptsPerStep int   `json:"prompts_per_step"`
+			BalanceBatch   *bool `json:"balance_batch"`
 		} `json:"train"`
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
@@ -91,6 +96,17 @@ func StepPhasesFromRun(dir string, smallReduces int) (dist.StepPhases, error) {
 	}
 	s.Completions = cfg.Train.PromptsPerStep * group
 	s.AllReduces = iters
+	// Rows re-dealt across ranks (rl/balance.go, on unless the run turned
+	// it off; never for PPO's critic) share per row its tokens, three
+	// values per completion token and four more.
+	var algo string
+	json.Unmarshal(cfg.Algorithm["algo"], &algo)
+	if bal := cfg.Train.BalanceBatch; (bal == nil || *bal) && algo != "ppo" && len(toks) > 0 {
+		if len(toks) >= 3 {
+			toks, clen = toks[1:], clen[1:]
+		}
+		s.ShareFloats64 = int(math.Round(4*float64(s.Completions) + Median(toks) + 3*Median(clen)*float64(s.Completions)))
+	}
 	hc, err := nn.ReadHFConfig(filepath.Join(dir, "final"))
 	if err != nil {
 		return s, fmt.Errorf("bench scaling: the gradient size comes from the run's final model: %w", err)
@@ -112,8 +128,8 @@ func WriteScaling(w io.Writer, s dist.StepPhases, ranks []int, links []NamedLink
 	one := dist.Predict(s, 1, dist.Link{Bandwidth: 1})
 	fmt.Fprintf(w, "# step phases per rank: rollout %.3f s, score %.3f s, train %.3f s (compute %.3f s); %d completions/rank/step\n",
 		s.Rollout, s.Score, s.Train, one.Compute, s.Completions)
-	fmt.Fprintf(w, "# gradient %d floats (%.1f MB), %d all-reduce(s) and %d small reductions per step\n",
-		s.GradFloats, 4*float64(s.GradFloats)/1e6, max(s.AllReduces, 1), s.SmallReduces)
+	fmt.Fprintf(w, "# gradient %d floats (%.1f MB), %d all-reduce(s) and %d small reductions per step; rows re-dealt: %d float64 values per rank\n",
+		s.GradFloats, 4*float64(s.GradFloats)/1e6, max(s.AllReduces, 1), s.SmallReduces, s.ShareFloats64)
 	fmt.Fprintf(w, "# T_ring = 2(p-1)/p * 4n/B + 2(p-1)*latency; small = ceil(log2 p)*latency; step = compute + comm (balanced ranks, no overlap)\n")
 	fmt.Fprintf(w, "%-22s %6s %10s %10s %7s %9s %12s %6s\n", "link", "ranks", "step s", "comm ms", "comm%", "steps/s", "completions/s", "eff")
 	fmt.Fprintf(w, "%-22s %6d %10.3f %10.2f %6.1f%% %9.3f %12.1f %5.1f%%\n", "(one rank)", 1, one.Step, 0.0, 0.0, one.StepsPerSec, one.CompletionsPerSec, 100.0)

@@ -29,6 +29,15 @@ import (
 //
 //	T_step(p) = rollout + score + train + μ · T_ring(p, n) + k · ⌈log₂ p⌉ · α
 //
+// When the trainer re-deals its rows across the ranks (--balance-batch)
+// every rank shares its r float64 values of rows with all others, as one
+// all-reduce of the p·r values (each rank fills its own segment, 2·p·r in
+// float32 units) after a small one of the sizes:
+//
+//	T_share(p) = T_ring(p, 2·p·r) + ⌈log₂ p⌉ · α
+//
+// whose bandwidth term grows with p, unlike the gradient's.
+//
 // It assumes balanced ranks (no rank waits for a slower one: see the
 // trainer's dist/wait_s metric for the measured idle time) and no overlap
 // of communication with computation (the trainer all-reduces after the
@@ -115,6 +124,9 @@ type StepPhases struct {
 	SmallReduces int
 	// Completions is the number of completions one rank samples per step.
 	Completions int
+	// ShareFloats64 is the float64 values of rows one rank shares per step
+	// to re-deal them (--balance-batch); 0 when rows are not re-dealt.
+	ShareFloats64 int
 }
 
 // Validate checks that the phases describe a step.
@@ -122,7 +134,7 @@ func (s StepPhases) Validate() error {
 	if s.Rollout < 0 || s.Score < 0 || s.Train < 0 || s.Rollout+s.Score+s.Train <= 0 {
 		return fmt.Errorf("dist: step phases rollout %g s, score %g s, train %g s: need non-negative times with a positive sum", s.Rollout, s.Score, s.Train)
 	}
-	if s.GradFloats < 0 || s.AllReduces < 0 || s.SmallReduces < 0 || s.Completions < 0 {
+	if s.GradFloats < 0 || s.AllReduces < 0 || s.SmallReduces < 0 || s.Completions < 0 || s.ShareFloats64 < 0 {
 		return errors.New("dist: step phases: gradient size and counts must be ≥ 0")
 	}
 	return nil
@@ -150,6 +162,9 @@ func Predict(s StepPhases, p int, l Link) Prediction {
 	ar := max(s.AllReduces, 1)
 	pr := Prediction{Ranks: p, Link: l, Compute: s.Rollout + s.Score + s.Train}
 	pr.Comm = float64(ar)*l.RingAllReduce(p, s.GradFloats) + float64(s.SmallReduces)*l.SmallReduce(p)
+	if s.ShareFloats64 > 0 && p > 1 {
+		pr.Comm += l.RingAllReduce(p, 2*p*s.ShareFloats64) + l.SmallReduce(p)
+	}
 	pr.Step = pr.Compute + pr.Comm
 	if pr.Step > 0 {
 		pr.StepsPerSec = 1 / pr.Step

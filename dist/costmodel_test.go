@@ -45,6 +45,11 @@ func TestPredictByHand(t *testing.T) {
 	// μ = 2 optimiser passes: two gradient all-reduces.
 	s.AllReduces = 2
 	near(t, "comm, μ = 2", Predict(s, 8, GbitLink(10, 25e-6)).Comm, 2*5.95e-3+8*75e-6)
+	// Re-dealt rows: 10k float64 values per rank over 8 ranks is an
+	// all-reduce of 160k float32 units: 2 · 7/8 · 640 kB / 1.25 GB/s =
+	// 896 µs + 14 · 25 µs, plus the sizes' 75 µs: 1321 µs more.
+	s.ShareFloats64 = 10_000
+	near(t, "comm, rows re-dealt", Predict(s, 8, GbitLink(10, 25e-6)).Comm, 2*5.95e-3+8*75e-6+1321e-6)
 	// One rank communicates nothing.
 	if one := Predict(s, 1, GbitLink(10, 25e-6)); one.Comm != 0 || one.Efficiency != 1 {
 		t.Errorf("one rank: %+v", one)
