@@ -209,12 +209,17 @@ func (j *Judge) TakeStats() JudgeStats {
 }
 
 // Extend implements rl.Stage: it adds nothing to the batch and returns the
-// judge's metrics of the step (this rank's counts): judge/parse_rate (the
-// judgments that parsed), judge/scored_rate (the completions that got a
-// score), judge/overlong, judge/calls (batched generations: one per
-// generation round), judge/gen_s and judge/tokens.
-func (j *Judge) Extend(context.Context, *rl.Policy, *rl.Batch, rl.BuildInput) (map[string]float64, error) {
-	return j.TakeStats().Metrics(), nil
+// judge's metrics of the step: judge/parse_rate (the judgments that
+// parsed), judge/scored_rate (the completions that got a score),
+// judge/overlong and judge/tokens over every rank's completions (summed
+// across ranks), and judge/calls (batched generations: one per generation
+// round) and judge/gen_s of this rank (rank 0 logs).
+func (j *Judge) Extend(_ context.Context, _ *rl.Policy, _ *rl.Batch, in rl.BuildInput) (map[string]float64, error) {
+	s := j.TakeStats()
+	if err := sumRanks(in.Reduce, nil, &s.Items, &s.Scored, &s.Overlong, &s.Judgments, &s.Parsed, &s.Tokens); err != nil {
+		return nil, fmt.Errorf("judge: sum the counts over ranks: %w", err)
+	}
+	return s.Metrics(), nil
 }
 
 // Metrics turns the counts into judge/ metrics; a ratio over nothing is NaN.
