@@ -184,15 +184,14 @@ func allMax(c dist.Comm, x *float64) error {
 }
 
 // distMetrics adds, on rank 0 of several, where the step's wall time went
-// between computing and communicating. Each rank times its gradient
-// all-reduces (reduceS); the last rank to arrive waits for no one, so the
-// shortest of those times is the communication itself and the excess of a
-// rank's time over it is idle time, waiting for slower ranks:
+// between computing and communicating. Each rank times the barrier before
+// each gradient all-reduce (waitS: idle, waiting for slower ranks) and the
+// all-reduce itself (reduceS), which starts with every rank present:
 //
-//	dist/allreduce_s  the shortest all-reduce time over the ranks (communication)
-//	dist/wait_s       the ranks' mean excess over it (idle from load imbalance)
+//	dist/allreduce_s  the ranks' mean all-reduce time (communication)
+//	dist/wait_s       the ranks' mean time in the barrier (idle from load imbalance)
 //	dist/comm_share   (allreduce_s + wait_s) / rank 0's step time
-//	dist/busy_max_s, dist/busy_min_s  the slowest and fastest rank's step time outside the all-reduces
+//	dist/busy_max_s, dist/busy_min_s  the slowest and fastest rank's step time outside both
 //
 // It is collective (one Gather per step).
 func (t *Trainer) distMetrics(met map[string]float64, stepS float64) error {
@@ -200,24 +199,24 @@ func (t *Trainer) distMetrics(met map[string]float64, stepS float64) error {
 	if c.Size() == 1 {
 		return nil
 	}
-	all, err := c.Gather([]float64{t.reduceS, stepS - t.reduceS}, 0)
+	all, err := c.Gather([]float64{t.reduceS, t.waitS, stepS - t.reduceS - t.waitS}, 0)
 	if err != nil || c.Rank() != 0 {
 		return err
 	}
-	minR, sumR := math.Inf(1), 0.0
+	sumR, sumW := 0.0, 0.0
 	minB, maxB := math.Inf(1), 0.0
 	for r := range c.Size() {
-		red, busy := all[2*r], all[2*r+1]
-		minR, sumR = min(minR, red), sumR+red
+		red, wait, busy := all[3*r], all[3*r+1], all[3*r+2]
+		sumR, sumW = sumR+red, sumW+wait
 		minB, maxB = min(minB, busy), max(maxB, busy)
 	}
-	wait := sumR/float64(c.Size()) - minR
-	met["dist/allreduce_s"] = minR
-	met["dist/wait_s"] = wait
+	n := float64(c.Size())
+	met["dist/allreduce_s"] = sumR / n
+	met["dist/wait_s"] = sumW / n
 	met["dist/busy_max_s"] = maxB
 	met["dist/busy_min_s"] = minB
 	if stepS > 0 {
-		met["dist/comm_share"] = (minR + wait) / stepS
+		met["dist/comm_share"] = (sumR + sumW) / n / stepS
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ type Trainer struct {
 	step      int // rollout batches done
 	nonFinite int
 	reduceS   float64 // seconds in this step's gradient all-reduces (rl/dist.go)
+	waitS     float64 // seconds in the barriers before them: idle, waiting for slower ranks
 	order     []int
 	cursor    int
 	keys      KeySource
@@ -205,7 +206,7 @@ func (t *Trainer) allDone(done, failed bool) (allDone, anyFailed bool, err error
 // Step runs one rollout batch and NumIterations optimiser steps on it.
 func (t *Trainer) Step(ctx context.Context) (StepResult, error) {
 	stepStart := time.Now()
-	t.reduceS = 0
+	t.reduceS, t.waitS = 0, 0
 	b, rounds, warn, err := t.build(ctx)
 	if err != nil {
 		return StepResult{}, fmt.Errorf("step %d: rollout: %w", t.step+1, err)
@@ -392,11 +393,19 @@ func (t *Trainer) update(met map[string]float64, res *StepResult, rows []Row) er
 		}
 		// Every rank takes the same step: gradients and loss are summed first.
 		if c := t.comm(); c.Size() > 1 {
+			// The barrier splits the time a rank idles, waiting for the
+			// slowest, from the all-reduce itself, which then starts with
+			// every rank present (dist/wait_s, dist/allreduce_s).
 			t0 := time.Now()
+			if err := c.Barrier(); err != nil {
+				return fmt.Errorf("step %d: barrier before the gradient all-reduce: %w", t.step, err)
+			}
+			t1 := time.Now()
 			if err := c.AllReduceSum(m.G.Data); err != nil {
 				return fmt.Errorf("step %d: all-reduce gradients: %w", t.step, err)
 			}
-			t.reduceS += time.Since(t0).Seconds()
+			t.waitS += t1.Sub(t0).Seconds()
+			t.reduceS += time.Since(t1).Seconds()
 			if err := allSum(c, &loss); err != nil {
 				return err
 			}

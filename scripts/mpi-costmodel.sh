@@ -7,10 +7,10 @@
 #     and latency α of the model, fitted through the median times of 1K
 #     floats and of the gradient size at each rank count.
 #  2. A one-process run gives the step phases (and the gradient size); runs
-#     on 4 and 8 ranks log dist/allreduce_s, the shortest gradient
-#     all-reduce over the ranks (the last rank to arrive waits for no one:
-#     communication without load-imbalance idle time); its median over the
-#     steps after the first is the measurement.
+#     on 4 and 8 ranks log dist/allreduce_s, the ranks' mean gradient
+#     all-reduce time after a barrier (every rank present: communication
+#     without load-imbalance idle time, as the benchmark times it); its
+#     median over the steps after the first is the measurement.
 #  3. Prediction T_ring(p, n) = 2(p−1)/p·4n/B + 2(p−1)α with (a) the link fitted
 #     on 2 ranks (one per core: the model's extrapolation) and (b) the link
 #     fitted on p ranks (what oversubscription does to the link is measured,

@@ -4,8 +4,8 @@
 # thread (8 prompts per step), same per-rank batch, interleaved REPS times
 # (default 3) because other work shares the CPU; medians are quoted. From the
 # 2-rank runs' dist/ metrics it splits a step into compute, communication
-# (dist/allreduce_s: the gradient all-reduce of the last rank to arrive) and
-# idle time at the all-reduce (dist/wait_s: ranks waiting for the slowest).
+# (dist/allreduce_s: the gradient all-reduce, every rank present) and idle
+# time in the barrier before it (dist/wait_s: ranks waiting for the slowest).
 # EXTRA (optional) is passed to both runs, e.g. EXTRA="--max-batch 4";
 # EXTRA="--lr 1e-12" freezes the policy, so both runs sample from the same
 # model and the completion lengths (the work) do not drift apart.
