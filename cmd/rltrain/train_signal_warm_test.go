@@ -19,9 +19,6 @@ func TestSignalDuringWarmStartExitsAtOnce(t *testing.T) {
 			"--no-cache", "--threads", "1", "--out", os.Getenv("RLTRAIN_WARM_CHILD")})
 		t.Fatalf("the warm start ended: %v", err)
 	}
-	if testing.Short() {
-		t.Skip("starts a child process that builds a warm start")
-	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSignalDuringWarmStartExitsAtOnce$")
 	cmd.Env = append(os.Environ(), "RLTRAIN_WARM_CHILD="+t.TempDir()+"/run")
 	out, err := cmd.StdoutPipe()
