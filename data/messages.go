@@ -15,7 +15,8 @@ const (
 )
 
 // Message is one turn of a conversation, as in the "messages" lists of TRL
-// and verl datasets and of chat templates.
+// and verl datasets and of chat templates. tokenizer.Message mirrors it
+// (a sibling layer, so neither package imports the other).
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`

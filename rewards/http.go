@@ -50,12 +50,10 @@ func DefaultHTTPConfig() HTTPConfig {
 
 // Validate checks the configuration.
 func (c HTTPConfig) Validate() error {
-	switch {
-	case c.Timeout <= 0:
-		return fmt.Errorf("rewards: HTTPConfig.Timeout %v: want > 0", c.Timeout)
-	case c.MaxBatch < 1:
-		return fmt.Errorf("rewards: HTTPConfig.MaxBatch %d: want >= 1", c.MaxBatch)
-	case c.RetryWait < 0:
+	if err := validateBatchConfig("HTTPConfig", c.Timeout, c.MaxBatch); err != nil {
+		return err
+	}
+	if c.RetryWait < 0 {
 		return fmt.Errorf("rewards: HTTPConfig.RetryWait %v: want >= 0", c.RetryWait)
 	}
 	return nil
@@ -130,21 +128,14 @@ func (h *HTTPReward) Score(ctx context.Context, ex data.Example, c Completion) R
 func (h *HTTPReward) ScoreBatch(ctx context.Context, items []Item) []Result {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]Result, len(items))
-	for lo := 0; lo < len(items); lo += h.cfg.MaxBatch {
-		hi := min(lo+h.cfg.MaxBatch, len(items))
-		ids := make([]int64, hi-lo)
+	return scoreChunks(items, h.cfg.MaxBatch, &h.stats, func(chunk []Item, out []Result) {
+		ids := make([]int64, len(chunk))
 		for i := range ids {
 			ids[i] = h.nextID
 			h.nextID++
 		}
-		t0 := time.Now()
-		h.call(ctx, items[lo:hi], ids, out[lo:hi])
-		h.stats.Busy += time.Since(t0)
-		h.stats.Calls++
-		h.stats.Samples += hi - lo
-	}
-	return out
+		h.call(ctx, chunk, ids, out)
+	})
 }
 
 // httpRequest is the POST body: OpenRLHF's three lists, then rltrain's.

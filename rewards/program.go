@@ -67,11 +67,10 @@ func DefaultProgramConfig() ProgramConfig {
 
 // Validate checks the configuration.
 func (c ProgramConfig) Validate() error {
+	if err := validateBatchConfig("ProgramConfig", c.Timeout, c.MaxBatch); err != nil {
+		return err
+	}
 	switch {
-	case c.Timeout <= 0:
-		return fmt.Errorf("rewards: ProgramConfig.Timeout %v: want > 0", c.Timeout)
-	case c.MaxBatch < 1:
-		return fmt.Errorf("rewards: ProgramConfig.MaxBatch %d: want >= 1", c.MaxBatch)
 	case c.MaxRestarts < 0:
 		return fmt.Errorf("rewards: ProgramConfig.MaxRestarts %d: want >= 0", c.MaxRestarts)
 	case c.StartWait < 0:
@@ -166,16 +165,9 @@ func (p *Program) Score(ctx context.Context, ex data.Example, c Completion) Resu
 func (p *Program) ScoreBatch(ctx context.Context, items []Item) []Result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]Result, len(items))
-	for lo := 0; lo < len(items); lo += p.cfg.MaxBatch {
-		hi := min(lo+p.cfg.MaxBatch, len(items))
-		t0 := time.Now()
-		p.call(ctx, items[lo:hi], out[lo:hi])
-		p.stats.Busy += time.Since(t0)
-		p.stats.Calls++
-		p.stats.Samples += hi - lo
-	}
-	return out
+	return scoreChunks(items, p.cfg.MaxBatch, &p.stats, func(chunk []Item, out []Result) {
+		p.call(ctx, chunk, out)
+	})
 }
 
 // call scores one chunk: pending[k] is the index in items of the k-th

@@ -36,15 +36,28 @@ func DefaultDemoConfig() DemoConfig {
 	return DemoConfig{Rate: 1, CorrectFrac: 0.5, NoAnswerFrac: 0.05, SlipRate: 0.2, Seed: 1}
 }
 
+// fraction is a named setting that must lie in [0, 1].
+type fraction struct {
+	name string
+	v    float64
+}
+
+// checkFractions returns "<prefix><name> = <v>: must be in [0, 1]" for the
+// first of fs outside [0, 1] (NaN included), or nil.
+func checkFractions(prefix string, fs ...fraction) error {
+	for _, f := range fs {
+		if !(f.v >= 0 && f.v <= 1) {
+			return fmt.Errorf("%s%s = %g: must be in [0, 1]", prefix, f.name, f.v)
+		}
+	}
+	return nil
+}
+
 // Validate checks the ranges.
 func (c DemoConfig) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"rate", c.Rate}, {"correct_frac", c.CorrectFrac}, {"no_answer_frac", c.NoAnswerFrac}, {"slip_rate", c.SlipRate}} {
-		if !(f.v >= 0 && f.v <= 1) {
-			return fmt.Errorf("selfimprove: verification demos %s = %g: must be in [0, 1]", f.name, f.v)
-		}
+	if err := checkFractions("selfimprove: verification demos ",
+		fraction{"rate", c.Rate}, fraction{"correct_frac", c.CorrectFrac}, fraction{"no_answer_frac", c.NoAnswerFrac}, fraction{"slip_rate", c.SlipRate}); err != nil {
+		return err
 	}
 	if c.CorrectFrac+c.NoAnswerFrac > 1 {
 		return fmt.Errorf("selfimprove: verification demos correct_frac + no_answer_frac = %g: must be ≤ 1", c.CorrectFrac+c.NoAnswerFrac)

@@ -46,15 +46,8 @@ func DefaultCorrectDemoConfig() CorrectDemoConfig {
 
 // Validate checks the ranges.
 func (c CorrectDemoConfig) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"rate", c.Rate}, {"first-correct-frac", c.FirstCorrectFrac}, {"copy-frac", c.CopyFrac}, {"second-correct-frac", c.SecondCorrectFrac}} {
-		if !(f.v >= 0 && f.v <= 1) {
-			return fmt.Errorf("correct-demos-%s = %g: must be in [0, 1]", f.name, f.v)
-		}
-	}
-	return nil
+	return checkFractions("correct-demos-",
+		fraction{"rate", c.Rate}, fraction{"first-correct-frac", c.FirstCorrectFrac}, fraction{"copy-frac", c.CopyFrac}, fraction{"second-correct-frac", c.SecondCorrectFrac})
 }
 
 // CorrectionDemos returns two-turn demonstrations for the examples of the

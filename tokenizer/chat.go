@@ -12,7 +12,9 @@ const (
 	RoleAssistant = "assistant"
 )
 
-// Message is one turn of a conversation.
+// Message is one turn of a conversation. It mirrors data.Message:
+// tokenizer and data are sibling layers (layers_test.go), so neither may
+// import the other; warmstart converts between the two.
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`

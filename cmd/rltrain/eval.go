@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -91,11 +89,7 @@ training; --data: the held-out split training makes of it (--eval-frac), or --ev
 flags:
 `
 
-func runEval(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return evalCmd(ctx, args, os.Stdout, os.Stderr)
-}
+func runEval(args []string) error { return runInterruptible(args, evalCmd) }
 
 // parseEvalConfig resolves the training defaults → --config → flags.
 func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
@@ -122,11 +116,7 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 		}
 		cfg.Turns, cfg.Score = def.Score.Turns, def.Score.RL
 	}
-	help := maps.Clone(flagHelp)
-	maps.Copy(help, evalFlagHelp)
-	fs := newFlagSet("eval")
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
+	fs, help := subcmdFlagSet("eval", evalUsage, evalFlagHelp, stderr)
 	bindStruct(fs, &cfg, "", "evalConfig", help)
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", help)
 	bindStruct(fs, &cfg.Chat, "", "chatConfig", chatFlagHelp)
@@ -134,13 +124,11 @@ func parseEvalConfig(args []string, stderr io.Writer) (evalConfig, error) {
 	bindProgramFlags(fs, &cfg.Task.Programs)
 	bindStruct(fs, &cfg.Rise, "rise-", "selfimprove.RISEConfig", help, "EvalSamples", "Verify", "Samples", "Selection", "LossWeight")
 	bindStruct(fs, &cfg.Score, "score-", "selfimprove.SCoReConfig", help, "Stage", "Schedule", "Alpha", "Beta2")
-	if err := fs.Parse(args); err != nil {
+	if err := parseSubcmdFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	_, taskSet := scanFlag(args, "task")
 	switch {
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
 	case cfg.Init == "":
 		return cfg, errors.New("--init is required: the checkpoint folder to evaluate (model.safetensors + config.json + tokenizer.json, e.g. runs/X/final)")
 	case taskSet && cfg.Task.Data != "":

@@ -10,12 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"maps"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -78,11 +74,7 @@ The starting checkpoint must know the verification format, e.g.:
 flags:
 `
 
-func runSelfReward(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return selfRewardCmd(ctx, args, os.Stdout, os.Stderr)
-}
+func runSelfReward(args []string) error { return runInterruptible(args, selfRewardCmd) }
 
 func parseSelfRewardConfig(args []string, stderr io.Writer) (selfRewardCmdConfig, error) {
 	def, err := defaultRunConfig("grpo")
@@ -91,11 +83,7 @@ func parseSelfRewardConfig(args []string, stderr io.Writer) (selfRewardCmdConfig
 	}
 	cfg := selfRewardCmdConfig{Loop: selfimprove.DefaultSelfRewardConfig(), Rise: def.Rise.Stage, Eval: def.Eval, Task: def.Task}
 	cfg.Loop.MaxNewTokens = def.Eval.MaxNewTokens
-	help := maps.Clone(flagHelp)
-	maps.Copy(help, selfRewardFlagHelp)
-	fs := newFlagSet("self-reward")
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, selfRewardUsage); fs.PrintDefaults() }
+	fs, help := subcmdFlagSet("self-reward", selfRewardUsage, selfRewardFlagHelp, stderr)
 	bindStruct(fs, &cfg, "", "selfRewardCmdConfig", help)
 	bindStruct(fs, &cfg.Loop, "", "selfimprove.SelfRewardConfig", help)
 	bindStruct(fs, &cfg.Loop.Judge, "judge-", "selfimprove.JudgeConfig", help, "Source")
@@ -104,13 +92,10 @@ func parseSelfRewardConfig(args []string, stderr io.Writer) (selfRewardCmdConfig
 	bindStruct(fs, &cfg.Rise, "rise-", "selfimprove.RISEConfig", help, "Verify", "Samples", "Selection", "LossWeight", "MaxNewTokens", "EvalSamples")
 	bindStruct(fs, &cfg.Eval, "eval-", "rl.EvalConfig", help)
 	bindTaskFlags(fs, &cfg.Task, help)
-	if err := fs.Parse(args); err != nil {
+	if err := parseSubcmdFlags(fs, args); err != nil {
 		return cfg, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	case cfg.Init == "":
+	if cfg.Init == "" {
 		return cfg, errors.New("--init is required: a checkpoint that writes the RISE verification format (build one with `rltrain --algo grpo --rise --sft-steps 4500 --steps 0 --out runs/warm`, then --init runs/warm/final)")
 	}
 	return cfg, errors.Join(cfg.Loop.Validate(), cfg.Rise.Validate(), cfg.Eval.Validate())
@@ -129,10 +114,7 @@ func selfRewardCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	start := time.Now()
 	cfg, err := parseSelfRewardConfig(args, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return badInput(err)
+		return inputErr(err)
 	}
 	if cfg.Threads > 0 {
 		defer tensor.SetThreads(tensor.SetThreads(cfg.Threads))
