@@ -389,3 +389,13 @@ func TestGenerateErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultsFillTheTrainCommand: every built-in task at its default
+// difficulty has enough distinct problems for `rltrain --task T` on its
+// defaults (20000 training problems plus 400 held-out and 400 for the
+// split's eval share), so no task fails to start without extra flags.
+func TestDefaultsFillTheTrainCommand(t *testing.T) {
+	for _, task := range Tasks() {
+		genN(t, task, 20800, 1, DefaultGenConfig())
+	}
+}

@@ -17,7 +17,9 @@ type LinearConfig struct {
 	// MaxConst bounds the absolute value of the constants added to x terms.
 	// Default 20, range 1..1000.
 	MaxConst int
-	// MaxSolution bounds the absolute value of x. Default 20, range 1..1000.
+	// MaxSolution bounds the absolute value of x. Default 50 (at 20 the
+	// default shapes hold too few distinct problems for the train command's
+	// 20000 + held-out), range 1..1000.
 	MaxSolution int
 	// Negative allows a negative solution and right-hand side. Default false.
 	Negative bool
@@ -25,7 +27,7 @@ type LinearConfig struct {
 
 // DefaultLinearConfig returns the defaults documented on LinearConfig.
 func DefaultLinearConfig() LinearConfig {
-	return LinearConfig{MaxForm: 2, MaxCoef: 9, MaxConst: 20, MaxSolution: 20}
+	return LinearConfig{MaxForm: 2, MaxCoef: 9, MaxConst: 20, MaxSolution: 50}
 }
 
 // Validate checks the ranges documented on LinearConfig.
