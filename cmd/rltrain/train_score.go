@@ -105,6 +105,17 @@ func scoreDemos(c scoreConfig, builtinTask bool, demos []data.Example, stdout io
 	return demos, nil
 }
 
+// scheduleWarning is "" unless --turns 2 follows a --score-schedule that
+// covers every step, so Stage II, the stage that rewards fixing the first
+// attempt, would never run: a run shorter than the schedule's default.
+func (c scoreConfig) scheduleWarning(steps int) string {
+	if c.Turns != 2 || c.RL.Stage != 0 || c.RL.Schedule < steps {
+		return ""
+	}
+	return fmt.Sprintf("warning: --score-schedule %d ≥ --steps %d: every step is SCoRe Stage I and Stage II never runs; lower --score-schedule (a third of the steps is the default's ratio) or set --score-stage 2",
+		c.RL.Schedule, steps)
+}
+
 // scoreBuilder returns the two-turn builder, or nil with --turns 1. Use it
 // as the trainer's Builder and add it to its Stages (its step metrics).
 func scoreBuilder(c scoreConfig, algo rl.Config, threshold float64, reward *rewards.Weighted) (*selfimprove.SCoRe, error) {

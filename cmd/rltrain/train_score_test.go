@@ -160,3 +160,23 @@ func TestScoreDemosBuilderEval(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreScheduleWarning: a schedule that covers every step warns that
+// Stage II never runs; a shorter one, a fixed stage or one turn does not.
+func TestScoreScheduleWarning(t *testing.T) {
+	sc := defaultScoreConfig()
+	if msg := sc.scheduleWarning(50); msg != "" {
+		t.Fatalf("--turns 1 warned: %q", msg)
+	}
+	sc.Turns = 2
+	if msg := sc.scheduleWarning(50); !strings.Contains(msg, "--score-schedule 100 ≥ --steps 50") {
+		t.Fatalf("schedule 100 over 50 steps: %q", msg)
+	}
+	if msg := sc.scheduleWarning(101); msg != "" {
+		t.Fatalf("schedule 100 over 101 steps warned: %q", msg)
+	}
+	sc.RL.Stage = 1
+	if msg := sc.scheduleWarning(50); msg != "" {
+		t.Fatalf("--score-stage 1 warned: %q", msg)
+	}
+}
