@@ -74,12 +74,10 @@ func dpoCmd(args []string, stdout, stderr io.Writer) error {
 	bindStruct(fs, &cc, "", "dpoCmdConfig", dpoFlagHelp)
 	bindStruct(fs, &lc, "", "rl.DPOConfig", dpoFlagHelp)
 	bindStruct(fs, &tc, "", "rl.DPOTrainConfig", dpoFlagHelp)
-	if err := fs.Parse(args); err != nil {
-		return err
+	if err := parseSubcmdFlags(fs, args); err != nil {
+		return inputErr(err)
 	}
 	switch {
-	case fs.NArg() > 0:
-		return badInput(fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0)))
 	case cc.Init == "":
 		return badInput(errors.New("--init is required: the checkpoint folder to train (e.g. runs/X/final)"))
 	case cc.Data == "":

@@ -66,7 +66,7 @@ func runSFT(args []string) error {
 	bindStruct(fs, &mc, "model-", "nn.Config", nil, "VocabSize")
 	var chat chatConfig
 	bindStruct(fs, &chat, "", "chatConfig", chatFlagHelp)
-	if err := fs.Parse(args); err != nil {
+	if err := parseSubcmdFlags(fs, args); err != nil {
 		return inputErr(err)
 	}
 	if cc.Data == "" {

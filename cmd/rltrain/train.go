@@ -232,11 +232,8 @@ func parseRunConfig(args []string, stderr io.Writer) (runConfig, error) {
 	fs.String("config", "", flagHelp["config"])
 	fs.StringVar(&cfg.Out.Resume, "resume", "", flagHelp["resume"])
 	bindRunFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
+	if err := parseSubcmdFlags(fs, args); err != nil {
 		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
 	if cfg.Warm.Init != "" {
 		// The checkpoint fixes the model: shape flags would be recorded in
