@@ -206,11 +206,15 @@ func (l *RunLog) Close() error {
 
 // Summary is summary.json.
 type Summary struct {
-	Algo        string        `json:"algorithm"`
-	Task        string        `json:"task"`
-	Steps       int           `json:"steps"`
-	WallSeconds float64       `json:"wall_time_s"`
-	EvalBefore  rl.EvalResult `json:"eval_before"`
+	Algo        string  `json:"algorithm"`
+	Task        string  `json:"task"`
+	Steps       int     `json:"steps"`
+	WallSeconds float64 `json:"wall_time_s"`
+	// Kernels is the SIMD path the matrix products ran on (asm.Path): the
+	// paths add in different orders, so a seeded run repeats bit for bit
+	// only on the same one.
+	Kernels    string        `json:"kernels,omitempty"`
+	EvalBefore rl.EvalResult `json:"eval_before"`
 	// EvalAfter and Gain are nil when the run was interrupted: a model
 	// stopped part-way is not "after".
 	EvalAfter *rl.EvalResult `json:"eval_after,omitempty"`

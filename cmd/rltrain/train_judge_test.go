@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rltrain/rltrain/asm"
 	"github.com/rltrain/rltrain/dist"
 	"github.com/rltrain/rltrain/rewards"
 	"github.com/rltrain/rltrain/selfimprove"
@@ -111,7 +112,8 @@ func TestModelRewardRuns(t *testing.T) {
 				}
 			}
 			var sum struct {
-				Extra map[string]any `json:"extra"`
+				Kernels string         `json:"kernels"`
+				Extra   map[string]any `json:"extra"`
 			}
 			b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 			if err != nil {
@@ -119,6 +121,9 @@ func TestModelRewardRuns(t *testing.T) {
 			}
 			if err := json.Unmarshal(b, &sum); err != nil {
 				t.Fatal(err)
+			}
+			if sum.Kernels != asm.Path() {
+				t.Errorf("summary kernels %q, want %q", sum.Kernels, asm.Path())
 			}
 			if sum.Extra["unlabeled"] != true || sum.Extra["completion_length_first"] == nil || sum.Extra["completion_length_last"] == nil {
 				t.Errorf("summary extra %v", sum.Extra)

@@ -234,7 +234,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 					return fmt.Errorf("checkpoint at step %d: %w", steps, err)
 				}
 			}
-			sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
+			sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(), Kernels: kernelPath(),
 				EvalBefore: before, Config: cfg, Interrupted: fmt.Sprintf("exit %d", intr.code()), Extra: ul.summary(log)}
 			if err := log.WriteSummary(sum); err != nil {
 				return err
@@ -286,7 +286,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		}
 	}
 	gain := after.Pass1 - before.Pass1
-	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(),
+	sum := run.Summary{Algo: string(cfg.Algo.Algo), Task: taskName, Steps: steps, WallSeconds: time.Since(start).Seconds(), Kernels: kernelPath(),
 		EvalBefore: before, EvalAfter: &after, Gain: &gain, Config: cfg, Extra: ul.summary(log)}
 	if err := log.WriteSummary(sum); err != nil {
 		return err
