@@ -121,9 +121,7 @@ func train(intr *interrupts, cfg runConfig, comm dist.Comm, stdout io.Writer) er
 		ref = model.Clone()
 	}
 	warnMemory(stdout, cfg, pol, ref != nil, trainEx)
-	if msg := cfg.Score.scheduleWarning(cfg.Train.Steps); msg != "" {
-		fmt.Fprintln(stdout, msg)
-	}
+	cfg.Score.warnSchedule(stdout, cfg.Train.Steps)
 	score, err := scoreBuilder(cfg.Score, cfg.Algo, cfg.Train.CorrectThreshold, reward)
 	if err != nil {
 		return err

@@ -116,6 +116,14 @@ func (c scoreConfig) scheduleWarning(steps int) string {
 		c.RL.Schedule, steps)
 }
 
+// warnSchedule prints scheduleWarning's warning, if any, before the first
+// step.
+func (c scoreConfig) warnSchedule(w io.Writer, steps int) {
+	if msg := c.scheduleWarning(steps); msg != "" {
+		fmt.Fprintln(w, msg)
+	}
+}
+
 // scoreBuilder returns the two-turn builder, or nil with --turns 1. Use it
 // as the trainer's Builder and add it to its Stages (its step metrics).
 func scoreBuilder(c scoreConfig, algo rl.Config, threshold float64, reward *rewards.Weighted) (*selfimprove.SCoRe, error) {
