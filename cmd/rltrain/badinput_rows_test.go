@@ -121,6 +121,8 @@ func configRows() []badRow {
 			args: func(f *fixtures) []string { return []string{"sft", "--bogus"} }, want: []string{"-bogus"}},
 		{input: fl, bad: "`sft` without `--data`", gets: "`--data is required: a JSONL file of prompt/solution pairs`",
 			args: func(f *fixtures) []string { return []string{"sft"} }, want: []string{"--data is required"}},
+		{input: fl, bad: "`sft`: stray argument", gets: "`unexpected argument \"stray\" (flags start with --)`",
+			args: func(f *fixtures) []string { return []string{"sft", "--data", f.path("train.jsonl"), "stray"} }, want: []string{`unexpected argument "stray"`}},
 		{input: fl, bad: "`eval` without `--init`", gets: "`--init is required: the checkpoint folder to evaluate (…)`",
 			args: func(f *fixtures) []string { return []string{"eval"} }, want: []string{"--init is required"}},
 		{input: fl, bad: "`-h` on any command", gets: "accepted: the flags and their defaults, exit 0",
